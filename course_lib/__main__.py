@@ -1,0 +1,5 @@
+"""Entry point for ``python -m course_lib``."""
+
+from course_lib.cli import main
+
+raise SystemExit(main())
