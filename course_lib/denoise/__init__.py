@@ -1,0 +1,20 @@
+# ruff: noqa: F401  (this file re-exports the public names of the sub-modules)
+"""Chapter 2: audio denoising with a linear model on STFT magnitudes.
+
+Modules: :mod:`~course_lib.denoise.stft` (STFT on torch), :mod:`~course_lib.denoise.audio`
+(audio files and the embedded speech corpus), :mod:`~course_lib.denoise.noise`
+(noise generation and mixing at an SNR), :mod:`~course_lib.denoise.metrics`
+(SNR, segmental SNR, SI-SDR, STOI) and :mod:`~course_lib.denoise.baselines`
+(spectral subtraction, Wiener filter, oracle ideal ratio mask).
+"""
+
+from course_lib.denoise.stft import (
+    HOP_LENGTH,
+    N_FFT,
+    NUM_BINS,
+    compute_istft,
+    compute_magnitude,
+    compute_phase,
+    compute_stft,
+    reconstruct_waveform,
+)
