@@ -8,6 +8,17 @@ Modules: :mod:`~course_lib.denoise.stft` (STFT on torch), :mod:`~course_lib.deno
 (spectral subtraction, Wiener filter, oracle ideal ratio mask).
 """
 
+from course_lib.denoise.audio import (
+    SAMPLE_RATE,
+    Utterance,
+    load_audio,
+    load_audio_dir,
+    load_corpus,
+    load_corpus_manifest,
+    load_librosa_example,
+    save_audio,
+)
+from course_lib.denoise.noise import NOISE_KINDS, make_noise, make_noisy_pair, mix_at_snr, scale_noise_to_snr
 from course_lib.denoise.stft import (
     HOP_LENGTH,
     N_FFT,

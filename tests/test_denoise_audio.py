@@ -1,0 +1,118 @@
+"""Audio IO: resampling, stereo to mono, error messages, user folders, librosa examples offline."""
+
+import librosa
+import numpy as np
+import pytest
+import soundfile as sf
+
+from course_lib.core import CourseError
+from course_lib.denoise import SAMPLE_RATE, load_audio, load_audio_dir, load_librosa_example, save_audio
+
+
+def _tone(freq: float, sample_rate: int, seconds: float = 1.0) -> np.ndarray:
+    t = np.arange(int(sample_rate * seconds)) / sample_rate
+    return (0.5 * np.sin(2 * np.pi * freq * t)).astype(np.float32)
+
+
+def _dominant_frequency(x: np.ndarray, sample_rate: int) -> float:
+    spectrum = np.abs(np.fft.rfft(x * np.hanning(len(x))))
+    return float(np.fft.rfftfreq(len(x), 1 / sample_rate)[np.argmax(spectrum)])
+
+
+@pytest.mark.parametrize("file_rate", [8000, 44100])
+def test_load_audio_resamples_to_16k(tmp_path, file_rate):
+    path = tmp_path / f"tone_{file_rate}.wav"
+    sf.write(path, _tone(440.0, file_rate), file_rate)
+    x = load_audio(path)
+    assert SAMPLE_RATE == 16000
+    assert x.dtype == np.float32 and x.ndim == 1
+    assert abs(len(x) - 16000) <= 1
+    assert abs(_dominant_frequency(x, 16000) - 440.0) < 2.0
+    assert 0.3 < np.sqrt(np.mean(x[1000:-1000] ** 2)) < 0.4  # amplitude 0.5 sine: RMS 0.354 kept
+
+
+def test_load_audio_keeps_16k_samples_exactly(tmp_path):
+    x = _tone(300.0, 16000, 0.5)
+    path = tmp_path / "a.flac"
+    sf.write(path, x, 16000, subtype="PCM_16")
+    assert np.abs(load_audio(path) - x).max() < 1e-4
+
+
+def test_load_audio_mixes_stereo_to_mono(tmp_path):
+    left = _tone(440.0, 16000)
+    stereo = np.stack([left, 0.5 * left], axis=1)
+    path = tmp_path / "stereo.wav"
+    sf.write(path, stereo, 16000, subtype="FLOAT")
+    x = load_audio(path)
+    assert x.shape == (16000,)
+    assert np.allclose(x, 0.75 * left, atol=1e-6)
+
+
+def test_load_audio_custom_rate(tmp_path):
+    path = tmp_path / "tone.wav"
+    sf.write(path, _tone(440.0, 16000), 16000)
+    assert abs(len(load_audio(path, sample_rate=8000)) - 8000) <= 1
+
+
+def test_load_audio_missing_file(tmp_path):
+    with pytest.raises(CourseError, match="not found"):
+        load_audio(tmp_path / "nope.wav")
+
+
+def test_load_audio_empty_file(tmp_path):
+    path = tmp_path / "empty.wav"
+    sf.write(path, np.zeros(0, dtype=np.float32), 16000)
+    with pytest.raises(CourseError, match="no samples"):
+        load_audio(path)
+
+
+def test_load_audio_non_audio_file(tmp_path):
+    path = tmp_path / "notes.wav"
+    path.write_text("this is not audio\n")
+    with pytest.raises(CourseError, match="notes.wav"):
+        load_audio(path)
+
+
+def test_save_audio_round_trip(tmp_path):
+    x = _tone(500.0, 16000, 0.25)
+    wav = save_audio(tmp_path / "out" / "x.wav", x)
+    flac = save_audio(tmp_path / "x.flac", x)
+    assert np.array_equal(load_audio(wav), x)
+    assert np.abs(load_audio(flac) - x).max() < 1e-4
+    assert sf.info(flac).subtype == "PCM_16"
+    with pytest.raises(CourseError, match=".wav or .flac"):
+        save_audio(tmp_path / "x.mp3", x)
+
+
+def test_load_audio_dir(tmp_path):
+    sf.write(tmp_path / "b.wav", _tone(440.0, 8000), 8000)
+    sf.write(tmp_path / "a.flac", _tone(220.0, 22050), 22050)
+    (tmp_path / "readme.txt").write_text("ignored")
+    utterances = load_audio_dir(tmp_path)
+    assert [u.voice for u in utterances] == ["a", "b"]
+    assert all(u.split == "user" and abs(len(u.waveform) - 16000) <= 1 for u in utterances)
+
+
+def test_load_audio_dir_without_audio(tmp_path):
+    (tmp_path / "readme.txt").write_text("no audio here")
+    with pytest.raises(CourseError, match="no WAV"):
+        load_audio_dir(tmp_path)
+    with pytest.raises(CourseError, match="not found"):
+        load_audio_dir(tmp_path / "missing")
+
+
+def test_load_librosa_example_offline_error(monkeypatch):
+    def offline(name):
+        raise ConnectionError("network is unreachable")
+
+    monkeypatch.setattr(librosa, "ex", offline)
+    with pytest.raises(CourseError, match="libri1.*internet"):
+        load_librosa_example("libri1")
+
+
+def test_load_librosa_example_from_cache(monkeypatch, tmp_path):
+    path = tmp_path / "cached.wav"
+    sf.write(path, _tone(440.0, 22050), 22050)
+    monkeypatch.setattr(librosa, "ex", lambda name: str(path))
+    x = load_librosa_example("libri1")
+    assert abs(len(x) - 16000) <= 1
