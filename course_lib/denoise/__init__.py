@@ -18,6 +18,13 @@ from course_lib.denoise.audio import (
     load_librosa_example,
     save_audio,
 )
+from course_lib.denoise.metrics import (
+    compute_metrics,
+    compute_segmental_snr,
+    compute_si_sdr,
+    compute_snr,
+    compute_stoi,
+)
 from course_lib.denoise.noise import NOISE_KINDS, make_noise, make_noisy_pair, mix_at_snr, scale_noise_to_snr
 from course_lib.denoise.stft import (
     HOP_LENGTH,
