@@ -6,7 +6,16 @@ import pytest
 import soundfile as sf
 
 from course_lib.core import CourseError
-from course_lib.denoise import SAMPLE_RATE, load_audio, load_audio_dir, load_librosa_example, save_audio
+from course_lib.denoise import (
+    SAMPLE_RATE,
+    load_audio,
+    load_audio_dir,
+    load_corpus,
+    load_corpus_manifest,
+    load_librosa_example,
+    save_audio,
+)
+from course_lib.denoise.audio import get_corpus_dir
 
 
 def _tone(freq: float, sample_rate: int, seconds: float = 1.0) -> np.ndarray:
@@ -116,3 +125,45 @@ def test_load_librosa_example_from_cache(monkeypatch, tmp_path):
     monkeypatch.setattr(librosa, "ex", lambda name: str(path))
     x = load_librosa_example("libri1")
     assert abs(len(x) - 16000) <= 1
+
+
+# ---- the embedded corpus ----
+
+
+def test_corpus_manifest_integrity():
+    rows = load_corpus_manifest()
+    assert {"file", "voice", "text", "split", "seconds"} <= set(rows[0])
+    train = [r for r in rows if r["split"] == "train"]
+    test = [r for r in rows if r["split"] == "test"]
+    assert len(train) + len(test) == len(rows) and train and test
+    assert not {r["voice"] for r in train} & {r["voice"] for r in test}
+    assert not {r["text"] for r in train} & {r["text"] for r in test}
+    assert len({r["voice"] for r in train}) >= 4 and len({r["voice"] for r in test}) >= 2
+    assert sum(float(r["seconds"]) for r in rows) >= 180
+    assert len({r["file"] for r in rows}) == len(rows)
+    folder = get_corpus_dir()
+    assert sorted(p.name for p in folder.glob("*.flac")) == sorted(r["file"] for r in rows)
+    assert (folder / "PROVENANCE.md").is_file()
+    assert sum(p.stat().st_size for p in folder.iterdir()) < 5.5e6
+
+
+def test_corpus_files_load_at_16k():
+    rows = {r["file"]: r for r in load_corpus_manifest()}
+    utterances = load_corpus("all")
+    assert len(utterances) == len(rows)
+    for u in utterances:
+        info = sf.info(get_corpus_dir() / u.file)
+        assert (info.samplerate, info.channels, info.subtype) == (16000, 1, "PCM_16")
+        assert u.waveform.dtype == np.float32
+        assert len(u.waveform) / 16000 == pytest.approx(float(rows[u.file]["seconds"]), abs=1e-3)
+        peak = np.abs(u.waveform).max()
+        assert 20 * np.log10(peak) == pytest.approx(-1.0, abs=0.05)  # peak-normalized to -1 dBFS
+        assert u.voice == rows[u.file]["voice"] and u.text == rows[u.file]["text"]
+
+
+def test_load_corpus_splits():
+    train, test = load_corpus("train"), load_corpus("test")
+    assert {u.split for u in train} == {"train"} and {u.split for u in test} == {"test"}
+    assert len(train) + len(test) == len(load_corpus_manifest())
+    with pytest.raises(CourseError, match="train, test, all"):
+        load_corpus("validation")

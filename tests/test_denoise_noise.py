@@ -114,3 +114,38 @@ def test_make_noisy_pair(kind):
     assert _snr_db(clean, noise) == pytest.approx(5.0, abs=0.01)
     again, _ = make_noisy_pair(clean, kind, 5.0, seed=7)
     assert np.array_equal(noisy, again)
+
+
+# ---- babble from the embedded corpus ----
+
+
+def test_babble_is_seeded_speech_from_the_split():
+    a = make_noise("babble", 32000, seed=0)
+    assert a.shape == (32000,) and a.dtype == np.float32
+    assert np.array_equal(a, make_noise("babble", 32000, seed=0))
+    assert not np.array_equal(a, make_noise("babble", 32000, seed=1))
+    assert not np.array_equal(a, make_noise("babble", 32000, seed=0, split="test"))
+    assert np.sqrt(np.mean(a.astype(np.float64) ** 2)) == pytest.approx(0.1, rel=1e-4)
+    # Speech-shaped: most power below 4 kHz, unlike white noise.
+    freqs, power = scipy.signal.welch(a, fs=16000, nperseg=1024)
+    assert power[freqs < 4000].sum() / power.sum() > 0.8
+
+
+def test_babble_with_one_talker_is_a_corpus_utterance():
+    from course_lib.denoise import load_corpus
+
+    one = make_noise("babble", 4000, seed=3, num_talkers=1).astype(np.float64)
+    best = 0.0
+    for u in load_corpus("train"):
+        w = u.waveform.astype(np.float64)
+        tiled = np.concatenate([w, w[: len(one)]])
+        offset = int(np.argmax(scipy.signal.correlate(tiled, one, mode="valid")))
+        best = max(best, np.corrcoef(tiled[offset : offset + len(one)], one)[0, 1])
+    assert best > 0.9999  # a scaled, shifted copy of one training utterance
+
+
+@pytest.mark.parametrize("snr_db", [0.0, 5.0, 10.0])
+def test_mix_babble_at_snr_is_exact(snr_db):
+    clean = _speech_like()
+    noisy, noise = make_noisy_pair(clean, "babble", snr_db, seed=4)
+    assert _snr_db(clean, noisy.astype(np.float64) - clean) == pytest.approx(snr_db, abs=0.01)
