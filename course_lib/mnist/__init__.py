@@ -5,6 +5,13 @@ Data (:mod:`.data`), the model (:mod:`.model`), training and evaluation
 figures (:mod:`.plot`) and the sweep behind the book's widgets (:mod:`.sweep`).
 """
 
+from course_lib.mnist.analysis import (
+    compute_best_examples,
+    compute_embedding,
+    compute_layer_embeddings,
+    compute_pca,
+    compute_separability,
+)
 from course_lib.mnist.data import MEAN, STD, MNISTData, denormalize, flatten_normalize, load_mnist, read_idx
 from course_lib.mnist.model import MLP, compute_layer_outputs
 from course_lib.mnist.train import (
@@ -24,6 +31,11 @@ __all__ = [
     "STD",
     "MNISTData",
     "compute_accuracy",
+    "compute_best_examples",
+    "compute_embedding",
+    "compute_layer_embeddings",
+    "compute_pca",
+    "compute_separability",
     "compute_layer_outputs",
     "denormalize",
     "evaluate_mlp",

