@@ -28,9 +28,13 @@ venv: $(STAMP)  ## create or update the virtual environment
 
 $(VENDOR): package.json package-lock.json
 	npm ci --silent --no-audit --no-fund
-	mkdir -p _static/vendor
+	rm -rf _static/vendor
+	mkdir -p _static/vendor/html-manager _static/vendor/mathjax
 	cp node_modules/requirejs/require.js _static/vendor/require.js
 	cp -r node_modules/@jupyter-widgets/html-manager/dist/. _static/vendor/html-manager/
+	# MathJax 3 (TeX to HTML) and the components and fonts it loads on demand, served by the site itself
+	cp node_modules/mathjax/es5/tex-chtml.js _static/vendor/mathjax/
+	cp -r node_modules/mathjax/es5/{a11y,adaptors,input,output,sre,ui} _static/vendor/mathjax/
 	touch $@
 
 demo: $(STAMP)  ## Chapter 1 on the embedded digits: train, evaluate, figures, metrics into $(RUN)

@@ -1,0 +1,186 @@
+"""Small helpers for the book's pages: where the project is, the committed results, one training per build.
+
+Several pages of a chapter show the same trained model (training, evaluation,
+best examples, embeddings). Each page runs in its own kernel when the book is
+built, so the first page that needs the model trains it and saves a checkpoint
+in the build's cache folder (``_build/.course_cache`` by default); the other
+pages load it. ``make book`` deletes ``_build`` first, so every build trains
+afresh from the code it documents.
+
+Book pages: every page of both chapters that trains a model or reads a sweep.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from course_lib.core import CourseError
+
+CACHE_ENV = "COURSE_BOOK_CACHE"
+"""Environment variable that overrides the cache folder of trained models."""
+
+__all__ = [
+    "CACHE_ENV",
+    "find_project_root",
+    "get_cache_dir",
+    "load_book_data",
+    "make_cache_key",
+    "train_or_load_denoiser",
+    "train_or_load_mlp",
+]
+
+
+def find_project_root(start: str | Path | None = None) -> Path:
+    """Return the folder holding the book's ``_config.yml`` (the repository root).
+
+    Args:
+        start: Where to start looking (default: the current directory; a book
+            page runs in its own folder, e.g. ``book/ch1``).
+
+    Returns:
+        The first folder, from ``start`` upwards, that contains ``_config.yml``.
+
+    Raises:
+        CourseError: if no such folder exists above ``start``.
+    """
+    here = Path(start if start is not None else Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / "_config.yml").is_file():
+            return folder
+    raise CourseError(
+        f"no _config.yml found in {str(here)!r} or above: run the book's pages from inside the repository"
+    )
+
+
+def get_cache_dir(start: str | Path | None = None) -> Path:
+    """Return (and create) the folder where the pages share trained models during one build.
+
+    Args:
+        start: Where to look for the project root (see :func:`find_project_root`).
+
+    Returns:
+        ``$COURSE_BOOK_CACHE`` when set, else ``<project root>/_build/.course_cache``.
+    """
+    override = os.environ.get(CACHE_ENV)
+    folder = Path(override) if override else find_project_root(start) / "_build" / ".course_cache"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def load_book_data(name: str, start: str | Path | None = None) -> dict[str, Any]:
+    """Read a committed results file of the book (``book/data/<name>.json``).
+
+    Book pages: both chapters' "Try it" pages and the pages that show sweep results.
+
+    Args:
+        name: File name without ``.json``, e.g. ``"mnist_sweep"``.
+        start: Where to look for the project root.
+
+    Returns:
+        The parsed JSON (with the ``"command"`` that produced it).
+
+    Raises:
+        CourseError: if the file is missing or not valid JSON.
+    """
+    from course_lib.widgets import load_sweep
+
+    return load_sweep(find_project_root(start) / "book" / "data" / f"{name}.json")
+
+
+def make_cache_key(kind: str, settings: dict[str, Any]) -> str:
+    """Return a short file-name-safe key for a model kind and its training settings.
+
+    Args:
+        kind: e.g. ``"mlp"`` or ``"denoiser"``.
+        settings: Plain values (numbers, strings) that determine the trained model.
+
+    Returns:
+        ``"<kind>-<12 hex digits>"``, the same for equal settings.
+    """
+    digest = hashlib.sha1(json.dumps(settings, sort_keys=True).encode("utf-8")).hexdigest()[:12]
+    return f"{kind}-{digest}"
+
+
+def train_or_load_mlp(
+    num_layers: int = 5,
+    num_hiddens: int = 1024,
+    dropout: float = 0.2,
+    num_epochs: int = 20,
+    lr: float = 1e-3,
+    batch_size: int = 128,
+    seed: int = 0,
+    device: str = "auto",
+    data: Any = None,
+    cache_dir: str | Path | None = None,
+) -> tuple[Any, list[dict[str, Any]], Path]:
+    """Train the Chapter 1 MLP on the embedded digits once per build; later calls load it.
+
+    Book pages: Chapter 1, "Training", "Evaluation", "Best examples", "What the layers see".
+
+    Args:
+        num_layers: Hidden layers.
+        num_hiddens: Units per hidden layer.
+        dropout: Dropout after each hidden layer.
+        num_epochs: Passes over the training split.
+        lr: Adam's learning rate.
+        batch_size: Examples per update.
+        seed: Seeds the initialization, shuffling and dropout.
+        device: ``"auto"`` (cuda, mps, cpu) or a device name.
+        data: An :class:`~course_lib.mnist.data.MNISTData` (default: the embedded
+            split, ``load_mnist("embedded")``).
+        cache_dir: Folder of the cached checkpoints (default: :func:`get_cache_dir`).
+
+    Returns:
+        ``(model, history, checkpoint_path)``: the MLP on the CPU in eval mode,
+        its per-epoch history (``epoch``, ``train_loss``, ``test_loss``,
+        ``test_accuracy``, ``seconds``) and the checkpoint file.
+    """
+    from course_lib.core import seed_everything
+    from course_lib.mnist.data import load_mnist
+    from course_lib.mnist.model import MLP
+    from course_lib.mnist.train import load_mlp, save_mlp, train_mlp
+
+    if data is None:
+        data = load_mnist("embedded")
+    settings = {
+        "num_layers": int(num_layers),
+        "num_hiddens": int(num_hiddens),
+        "dropout": float(dropout),
+        "num_epochs": int(num_epochs),
+        "lr": float(lr),
+        "batch_size": int(batch_size),
+        "seed": int(seed),
+        "data": data.source,
+        "num_train": int(data.X_train.shape[0]),
+    }
+    folder = Path(cache_dir) if cache_dir is not None else get_cache_dir()
+    path = folder / f"{make_cache_key('mlp', settings)}.pt"
+    if path.is_file():
+        model, checkpoint = load_mlp(path)
+        return model, list(checkpoint["history"]), path
+    seed_everything(seed)
+    model = MLP(num_layers=num_layers, num_hiddens=num_hiddens, dropout=dropout)
+    history = train_mlp(
+        model,
+        data,
+        num_epochs=num_epochs,
+        lr=lr,
+        batch_size=batch_size,
+        seed=seed,
+        device=device,
+        show_progress=False,
+    )
+    model = model.cpu().eval()
+    partial = path.with_suffix(".partial")
+    save_mlp(partial, model, history, **{k: v for k, v in settings.items() if k not in model.get_config()})
+    partial.replace(path)
+    return model, history, path
+
+
+def train_or_load_denoiser(**settings: Any) -> Any:
+    """Train the Chapter 2 denoiser once per build (see :func:`train_or_load_mlp`)."""
+    raise CourseError("train_or_load_denoiser is not available yet")

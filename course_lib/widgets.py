@@ -1,0 +1,475 @@
+"""Interactive widgets of the book: live ones that train in the kernel, static ones that work offline.
+
+Two kinds of widgets serve the chapters' "Try it" pages:
+
+* **Live** (:class:`MnistLiveWidget`, :class:`DenoiseLiveWidget`): ipywidgets
+  controls that really train a small model in the running kernel, with a
+  progress bar, and redraw the figures. They need a Python kernel (Jupyter,
+  Binder, Colab).
+* **Static** (:func:`make_mnist_static_widget`, :func:`make_denoise_static_widget`):
+  built once, when the book is built, from a precomputed sweep (the committed
+  ``book/data/*_sweep.json`` files). Every result of the sweep is rendered in
+  advance into a :class:`ipywidgets.Stack`; the controls are connected to the
+  stacks' ``selected_index`` with :func:`ipywidgets.jslink`, a link that runs
+  in the browser. The web page keeps the widget state, so the controls keep
+  working with no kernel and no network.
+
+Three controls cannot be combined into one index on the browser side, so the
+stacks are nested: one stack per value of the first control holds one stack
+per value of the second control, and so on; each control is linked to every
+stack of its level.
+
+Book pages: Chapter 1, "Try it: dropout, depth, epochs"; Chapter 2, "Try it:
+noise and SNR".
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import ipywidgets as widgets
+import matplotlib
+from IPython.display import display
+
+from course_lib.core import CourseError
+
+# Figures are rendered to PNG bytes; never open a window.
+matplotlib.use("Agg", force=False)
+import matplotlib.pyplot as plt  # noqa: E402
+
+__all__ = [
+    "DenoiseLiveWidget",
+    "MnistLiveWidget",
+    "load_sweep",
+    "make_denoise_static_widget",
+    "make_mnist_static_widget",
+    "make_nested_stack",
+    "render_png",
+]
+
+
+# --------------------------------------------------------------------------------------------
+# shared helpers
+# --------------------------------------------------------------------------------------------
+
+
+def load_sweep(path: str | Path) -> dict[str, Any]:
+    """Read a sweep results file (JSON) written by ``python -m course_lib ... sweep``.
+
+    Book pages: both chapters' "Try it" pages.
+
+    Args:
+        path: The JSON file, e.g. ``book/data/mnist_sweep.json``.
+
+    Returns:
+        The parsed dict (it holds the ``"command"`` that produced it).
+
+    Raises:
+        CourseError: if the file is missing or is not valid JSON.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise CourseError(f"sweep file {str(path)!r} not found: recompute it with 'make sweeps'")
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise CourseError(
+            f"sweep file {str(path)!r} is not valid JSON ({exc}): recompute it with 'make sweeps'"
+        ) from exc
+
+
+def render_png(fig: matplotlib.figure.Figure, dpi: int = 80) -> bytes:
+    """Render a matplotlib figure to PNG bytes and close it.
+
+    Args:
+        fig: The figure.
+        dpi: Resolution (the static widgets keep it low so the pages stay small).
+
+    Returns:
+        The PNG file's bytes.
+    """
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight", facecolor="white")
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def make_nested_stack(
+    controls: Sequence[widgets.Widget],
+    make_leaf: Callable[[tuple[int, ...]], widgets.Widget],
+) -> tuple[widgets.Stack, list[widgets.Widget]]:
+    """Nest one :class:`~ipywidgets.Stack` level per control and link each control in the browser.
+
+    Level ``k`` holds ``len(controls[k].options)`` children; every stack of level
+    ``k`` has its ``selected_index`` linked to ``controls[k].index`` with
+    :func:`ipywidgets.jslink`, so choosing a value shows the matching leaf with no
+    kernel.
+
+    Args:
+        controls: Selection widgets (``ToggleButtons``, ``Dropdown``,
+            ``SelectionSlider``, ...), outermost level first.
+        make_leaf: Builds the widget shown for a tuple of option indices (one per control).
+
+    Returns:
+        ``(stack, links)``: the outermost stack and the :class:`ipywidgets.Link`
+        objects (one per stack and level; keep them alive with the widget).
+    """
+    if not controls:
+        raise CourseError("make_nested_stack needs at least one control")
+    links: list[widgets.Widget] = []
+
+    def build(level: int, prefix: tuple[int, ...]) -> widgets.Stack:
+        control = controls[level]
+        children = []
+        for i in range(len(control.options)):
+            key = (*prefix, i)
+            children.append(make_leaf(key) if level == len(controls) - 1 else build(level + 1, key))
+        stack = widgets.Stack(children=children, selected_index=control.index)
+        links.append(widgets.jslink((control, "index"), (stack, "selected_index")))
+        return stack
+
+    return build(0, ()), links
+
+
+def _percent(value: float) -> str:
+    return f"{100.0 * value:.1f}%"
+
+
+# --------------------------------------------------------------------------------------------
+# Chapter 1: dropout x layers x epochs
+# --------------------------------------------------------------------------------------------
+
+
+def _index_mnist_runs(
+    sweep: dict[str, Any],
+) -> tuple[list[float], list[int], int, dict[tuple[float, int], list]]:
+    """Check an MNIST sweep and return its grid: dropouts, layer counts, epochs, histories."""
+    runs = sweep.get("runs")
+    if not isinstance(runs, list) or not runs:
+        raise CourseError("the MNIST sweep has no 'runs': recompute it with 'make sweeps'")
+    table: dict[tuple[float, int], list] = {}
+    for run in runs:
+        try:
+            key = (float(run["dropout"]), int(run["num_layers"]))
+            history = list(run["history"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise CourseError(
+                f"an MNIST sweep run lacks dropout/num_layers/history ({exc}): rerun 'make sweeps'"
+            ) from exc
+        if not history:
+            raise CourseError(
+                f"the MNIST sweep run {key} has an empty history: recompute it with 'make sweeps'"
+            )
+        table[key] = history
+    dropouts = sorted({d for d, _ in table})
+    layers = sorted({n for _, n in table})
+    missing = [(d, n) for d in dropouts for n in layers if (d, n) not in table]
+    if missing:
+        raise CourseError(
+            f"the MNIST sweep lacks the runs {missing}: the grid must be complete; rerun 'make sweeps'"
+        )
+    num_epochs = min(len(h) for h in table.values())
+    return dropouts, layers, num_epochs, table
+
+
+def plot_sweep_run(
+    table: dict[tuple[float, int], list],
+    dropout: float,
+    num_layers: int,
+) -> matplotlib.figure.Figure:
+    """Plot one sweep run's losses and test accuracy, the runs of the same dropout in grey behind.
+
+    Book page: Chapter 1, "Try it: dropout, depth, epochs".
+
+    Args:
+        table: ``{(dropout, num_layers): history}`` with per-epoch dicts
+            (``epoch``, ``train_loss``, ``test_loss``, ``test_accuracy``).
+        dropout: The run's dropout.
+        num_layers: The run's number of hidden layers.
+
+    Returns:
+        The figure (two panels: losses, test accuracy).
+    """
+    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(8, 2.8))
+    history = table[(dropout, num_layers)]
+    epochs = [h["epoch"] for h in history]
+    for (d, n), other in sorted(table.items()):
+        if d == dropout and n != num_layers:
+            ax_acc.plot(
+                [h["epoch"] for h in other],
+                [100 * h["test_accuracy"] for h in other],
+                color="0.75",
+                lw=1,
+                label=f"{n} layers",
+            )
+    ax_loss.plot(epochs, [h["train_loss"] for h in history], label="train loss (dropout on)")
+    ax_loss.plot(epochs, [h["test_loss"] for h in history], label="test loss")
+    ax_loss.set_xlabel("epoch")
+    ax_loss.set_ylabel("cross-entropy")
+    ax_loss.legend(fontsize=8)
+    ax_acc.plot(
+        epochs, [100 * h["test_accuracy"] for h in history], color="C2", lw=2, label=f"{num_layers} layers"
+    )
+    ax_acc.set_xlabel("epoch")
+    ax_acc.set_ylabel("test accuracy (%)")
+    ax_acc.legend(fontsize=8)
+    fig.suptitle(f"dropout {dropout:g}, {num_layers} hidden layers", fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def _mnist_epoch_html(
+    table: dict[tuple[float, int], list],
+    dropouts: list[float],
+    layers: list[int],
+    selected: tuple[float, int],
+    epoch_index: int,
+    num_epochs: int,
+) -> str:
+    """HTML summary of the selected run at one epoch, with every run's accuracy at that epoch."""
+    record = table[selected][epoch_index]
+    accuracy = record["test_accuracy"]
+    rows = []
+    for d in dropouts:
+        cells = []
+        for n in layers:
+            value = _percent(table[(d, n)][epoch_index]["test_accuracy"])
+            if (d, n) == selected:
+                cells.append(f'<td class="dlsp-selected"><b>{value}</b></td>')
+            else:
+                cells.append(f"<td>{value}</td>")
+        rows.append(f"<tr><th>dropout {d:g}</th>{''.join(cells)}</tr>")
+    header = "".join(f"<th>{n} layer{'s' if n != 1 else ''}</th>" for n in layers)
+    return (
+        '<div class="dlsp-epoch">'
+        f"<p><b>After epoch {record['epoch']} of {num_epochs}</b>: test accuracy "
+        f"<b>{_percent(accuracy)}</b>, train loss {record['train_loss']:.3f}, "
+        f"test loss {record['test_loss']:.3f}</p>"
+        f'<div class="dlsp-bar"><div style="width:{100 * accuracy:.1f}%"></div></div>'
+        f'<table class="dlsp-grid"><tr><th>test accuracy at epoch {record["epoch"]}</th>{header}</tr>'
+        f"{''.join(rows)}</table></div>"
+    )
+
+
+def make_mnist_static_widget(sweep: dict[str, Any], dpi: int = 80) -> widgets.VBox:
+    """Build the offline dropout / layers / epochs explorer from a precomputed sweep.
+
+    Controls: dropout and number of hidden layers (toggle buttons) select the
+    run; the epochs slider selects the epoch whose numbers are shown. Each run
+    shows its loss and accuracy curves; each epoch a summary and the accuracy
+    of every run at that epoch. All links are client-side (``jslink``).
+
+    Book page: Chapter 1, "Try it: dropout, depth, epochs".
+
+    Args:
+        sweep: The parsed ``mnist_sweep.json``: ``{"runs": [{"dropout",
+            "num_layers", "history": [{"epoch", "train_loss", "test_loss",
+            "test_accuracy", ...}, ...]}, ...]}`` on a complete dropout x layers grid.
+        dpi: Resolution of the curve images.
+
+    Returns:
+        A VBox: the three controls, then the nested stacks. Its ``controls``
+        attribute maps ``"dropout"``, ``"num_layers"``, ``"epoch"`` to the
+        controls, and ``links`` holds the jslinks.
+
+    Raises:
+        CourseError: if the sweep is malformed or its grid incomplete.
+    """
+    dropouts, layers, num_epochs, table = _index_mnist_runs(sweep)
+    style = {"description_width": "110px"}
+    dropout_control = widgets.ToggleButtons(
+        options=[f"{d:g}" for d in dropouts], description="dropout", style=style
+    )
+    layers_control = widgets.ToggleButtons(
+        options=[str(n) for n in layers], index=len(layers) - 1, description="hidden layers", style=style
+    )
+    epoch_control = widgets.SelectionSlider(
+        options=[str(e + 1) for e in range(num_epochs)],
+        index=num_epochs - 1,
+        description="epochs",
+        continuous_update=True,
+        style=style,
+        layout=widgets.Layout(width="420px"),
+    )
+    images = {
+        key: widgets.Image(value=render_png(plot_sweep_run(table, *key), dpi=dpi), format="png")
+        for key in table
+    }
+
+    epoch_links: list[widgets.Widget] = []
+
+    def make_run_view(key: tuple[int, ...]) -> widgets.Widget:
+        selected = (dropouts[key[0]], layers[key[1]])
+        epoch_pages = [
+            widgets.HTML(_mnist_epoch_html(table, dropouts, layers, selected, e, num_epochs))
+            for e in range(num_epochs)
+        ]
+        epoch_stack = widgets.Stack(children=epoch_pages, selected_index=epoch_control.index)
+        epoch_links.append(widgets.jslink((epoch_control, "index"), (epoch_stack, "selected_index")))
+        plural = "s" if selected[1] != 1 else ""
+        title = widgets.HTML(f"<b>dropout {selected[0]:g}, {selected[1]} hidden layer{plural}</b>")
+        return widgets.VBox([title, images[selected], epoch_stack])
+
+    stack, links = make_nested_stack([dropout_control, layers_control], make_run_view)
+    box = widgets.VBox(
+        [dropout_control, layers_control, epoch_control, stack],
+        layout=widgets.Layout(width="100%"),
+    )
+    box.add_class("dlsp-static-widget")
+    box.add_class("dlsp-mnist-widget")
+    box.controls = {"dropout": dropout_control, "num_layers": layers_control, "epoch": epoch_control}
+    box.links = links + epoch_links
+    return box
+
+
+class MnistLiveWidget(widgets.VBox):
+    """Controls that train an MLP in the kernel and redraw its curves (needs a running kernel).
+
+    Book page: Chapter 1, "Try it: dropout, depth, epochs" (the live version, for
+    Jupyter, Binder or Colab).
+
+    Args:
+        data: The digits to train on (default: the embedded split, loaded on first use).
+        num_hiddens: Units per hidden layer (1024 as in the reference; smaller is faster).
+        max_epochs: Upper end of the epochs slider (a small budget on a CPU).
+        seed: Training seed (same settings, same result on the CPU).
+        device: ``"auto"`` (cuda, mps, cpu) or a device name.
+    """
+
+    def __init__(
+        self,
+        data: Any = None,
+        num_hiddens: int = 1024,
+        max_epochs: int = 20,
+        seed: int = 0,
+        device: str = "auto",
+    ) -> None:
+        style = {"description_width": "110px"}
+        self.data = data
+        self.seed = seed
+        self.device = device
+        self.dropout = widgets.FloatSlider(
+            value=0.2, min=0.0, max=0.8, step=0.1, description="dropout", style=style, readout_format=".1f"
+        )
+        self.num_layers = widgets.IntSlider(value=3, min=0, max=6, description="hidden layers", style=style)
+        self.num_epochs = widgets.IntSlider(value=5, min=1, max=max_epochs, description="epochs", style=style)
+        self.num_hiddens = widgets.Dropdown(
+            options=[64, 256, 1024], value=num_hiddens, description="hidden units", style=style
+        )
+        self.train_button = widgets.Button(description="Train", button_style="primary", icon="play")
+        self.progress = widgets.IntProgress(value=0, min=0, max=1, description="epoch 0", style=style)
+        self.status = widgets.HTML("Choose the settings and press <b>Train</b>.")
+        self.output = widgets.Output()
+        self.history: list[dict[str, Any]] = []
+        self.train_button.on_click(lambda _button: self.train())
+        for control in (self.dropout, self.num_layers, self.num_epochs, self.num_hiddens):
+            control.observe(self._on_change, names="value")
+        super().__init__(
+            [
+                widgets.HBox([self.dropout, self.num_layers]),
+                widgets.HBox([self.num_epochs, self.num_hiddens]),
+                widgets.HBox([self.train_button, self.progress]),
+                self.status,
+                self.output,
+            ]
+        )
+        self.add_class("dlsp-live-widget")
+
+    def _on_change(self, _change: dict) -> None:
+        self.status.value = "Settings changed: press <b>Train</b> to retrain."
+
+    def train(self) -> list[dict[str, Any]]:
+        """Train with the current settings, updating the progress bar and the curves after each epoch.
+
+        Returns:
+            The per-epoch history of :func:`course_lib.mnist.train.train_mlp`.
+        """
+        from course_lib.core import seed_everything
+        from course_lib.mnist.data import load_mnist
+        from course_lib.mnist.model import MLP
+        from course_lib.mnist.train import train_mlp
+
+        if self.data is None:
+            self.data = load_mnist("embedded")
+        num_epochs = int(self.num_epochs.value)
+        dropout, num_layers = float(self.dropout.value), int(self.num_layers.value)
+        self.progress.max = num_epochs
+        self.progress.value = 0
+        self.progress.description = "epoch 0"
+        self.train_button.disabled = True
+        self.status.value = (
+            f"Training {num_layers} hidden layers, dropout {dropout:g}, {num_epochs} epochs..."
+        )
+        history: list[dict[str, Any]] = []
+        table: dict[tuple[float, int], list] = {}
+
+        def on_epoch(record: dict[str, Any]) -> None:
+            history.append(record)
+            self.progress.value = record["epoch"]
+            self.progress.description = f"epoch {record['epoch']}"
+            table[(dropout, num_layers)] = history
+            with self.output:
+                self.output.clear_output(wait=True)
+                fig = plot_sweep_run(table, dropout, num_layers)
+                display(fig)
+                plt.close(fig)
+
+        try:
+            seed_everything(self.seed)
+            model = MLP(num_layers=num_layers, num_hiddens=int(self.num_hiddens.value), dropout=dropout)
+            train_mlp(
+                model,
+                self.data,
+                num_epochs=num_epochs,
+                seed=self.seed,
+                device=self.device,
+                show_progress=False,
+                callback=on_epoch,
+            )
+        finally:
+            self.train_button.disabled = False
+        self.history = history
+        last = history[-1]
+        self.status.value = (
+            f"Done: test accuracy <b>{_percent(last['test_accuracy'])}</b> after {last['epoch']} epochs "
+            f"({sum(h['seconds'] for h in history):.1f} s)."
+        )
+        return history
+
+
+# --------------------------------------------------------------------------------------------
+# Chapter 2: noise type x input SNR
+# --------------------------------------------------------------------------------------------
+
+
+def _data_uri(mime: str, payload: str | bytes) -> str:
+    if isinstance(payload, bytes):
+        payload = base64.b64encode(payload).decode("ascii")
+    return f"data:{mime};base64,{payload}"
+
+
+def make_denoise_static_widget(sweep: dict[str, Any]) -> widgets.VBox:
+    """Build the offline noise / SNR explorer (spectrograms, audio players, metrics) from a sweep.
+
+    Book page: Chapter 2, "Try it: noise and SNR".
+
+    Args:
+        sweep: The parsed ``denoise_sweep.json``.
+
+    Returns:
+        A VBox with the controls and the nested stacks; ``controls`` and ``links``
+        attributes as in :func:`make_mnist_static_widget`.
+    """
+    raise CourseError("the denoising sweep format is not supported yet")
+
+
+class DenoiseLiveWidget(widgets.VBox):
+    """Controls that train the linear denoiser in the kernel and play the result (needs a kernel)."""
+
+    def __init__(self) -> None:
+        super().__init__([])
