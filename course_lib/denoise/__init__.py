@@ -18,6 +18,7 @@ from course_lib.denoise.audio import (
     load_librosa_example,
     save_audio,
 )
+from course_lib.denoise.baselines import estimate_noise_psd, oracle_irm, spectral_subtraction, wiener_filter
 from course_lib.denoise.metrics import (
     compute_metrics,
     compute_segmental_snr,
