@@ -1,0 +1,341 @@
+"""Command line of Chapter 2: ``python -m course_lib denoise {train,apply,evaluate,sweep}``.
+
+* ``train`` trains the denoiser on the embedded corpus's training voices and
+  writes the checkpoint, ``metrics.json`` (history, evaluation, comparison
+  table), figures and before/after WAV files of one held-out utterance.
+* ``apply IN OUT --checkpoint CK`` denoises any WAV/FLAC file.
+* ``evaluate --checkpoint CK`` mixes clean files with noise at an SNR and prints
+  mean input/output SNR, SI-SDR and STOI.
+* ``sweep --out FILE`` writes the data behind the book's static widget.
+
+Used by the book page "Chapter 2: command line".
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import sys
+from pathlib import Path
+
+from course_lib.core import DEVICE_CHOICES, CourseError
+
+
+def _non_negative_int(text: str) -> int:
+    """argparse type: an integer >= 0."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    """argparse type: an integer >= 1."""
+    value = _non_negative_int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    """argparse type: a number > 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be > 0, got {value}")
+    return value
+
+
+def _snr_list(text: str) -> tuple[float, ...]:
+    """argparse type: one SNR in dB or a comma list (``"5"``, ``"0,5,10"``)."""
+    try:
+        values = tuple(float(v) for v in text.split(",") if v.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected SNRs in dB like 5 or 0,5,10, got {text!r}") from None
+    if not values:
+        raise argparse.ArgumentTypeError("give at least one SNR in dB")
+    return values
+
+
+def _command_line() -> str:
+    """The command as typed (``python -m course_lib ...``), for provenance in output files."""
+    return "python -m course_lib " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``denoise`` and its sub-commands to the top-level parser.
+
+    Book page: Chapter 2, command line.
+    """
+    from course_lib.denoise.train import BATCH_SIZE, NUM_EPOCHS
+
+    parser = subparsers.add_parser("denoise", help="Chapter 2: speech denoising with a linear model")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="{train,apply,evaluate,sweep}")
+
+    train = commands.add_parser(
+        "train", help="train on the embedded corpus; write checkpoint, metrics, figures"
+    )
+    train.add_argument("--epochs", type=_non_negative_int, default=NUM_EPOCHS, help="passes over the frames")
+    train.add_argument("--batch-size", type=_positive_int, default=BATCH_SIZE, help="frames per update")
+    train.add_argument(
+        "--full-batch", action="store_true", help="one update per epoch on all frames (the reference)"
+    )
+    train.add_argument("--hiddens", type=_positive_int, default=1024, help="units per hidden layer")
+    train.add_argument("--layers", type=_positive_int, default=2, help="number of hidden layers")
+    train.add_argument("--lr", type=_positive_float, default=1e-3, help="Adam learning rate")
+    train.add_argument("--seed", type=_non_negative_int, default=0)
+    train.add_argument("--device", choices=DEVICE_CHOICES, default="auto")
+    train.add_argument(
+        "--noise", default="mix", help="training noise: a kind, a comma list, or 'mix' (all five kinds)"
+    )
+    train.add_argument("--snr", type=_snr_list, default=(0.0, 5.0, 10.0), help="training SNR(s) in dB")
+    train.add_argument("--context", type=_non_negative_int, default=0, help="context frames on each side")
+    train.add_argument("--log-compress", action="store_true", help="log1p-compress the input magnitudes")
+    train.add_argument("--mask", action="store_true", help="predict a sigmoid mask on the noisy magnitude")
+    train.add_argument(
+        "--train-utterances", type=_positive_int, default=None, help="use only this many training utterances"
+    )
+    train.add_argument(
+        "--table-utterances", type=_positive_int, default=6, help="test utterances in the comparison table"
+    )
+    train.add_argument("--no-progress", action="store_true", help="no progress bars")
+    train.add_argument("--out", default="runs/denoise", help="output folder (default: runs/denoise)")
+    train.set_defaults(func=run_train)
+
+    apply = commands.add_parser("apply", help="denoise a WAV/FLAC file (any rate, mono or stereo)")
+    apply.add_argument("input", help="noisy WAV/FLAC file")
+    apply.add_argument("output", help="denoised file to write (.wav or .flac), at the input's sample rate")
+    apply.add_argument("--checkpoint", required=True, help="checkpoint written by 'train'")
+    apply.add_argument("--device", choices=DEVICE_CHOICES, default="auto")
+    apply.set_defaults(func=run_apply)
+
+    evaluate = commands.add_parser("evaluate", help="mix clean files with noise, denoise, print the metrics")
+    evaluate.add_argument("--checkpoint", required=True, help="checkpoint written by 'train'")
+    evaluate.add_argument(
+        "--clean-dir", default=None, help="folder of clean WAV/FLAC files (default: the corpus test split)"
+    )
+    evaluate.add_argument("--noise", default="white", help="noise kind")
+    evaluate.add_argument("--snr", type=float, default=5.0, help="input SNR in dB")
+    evaluate.add_argument("--seed", type=_non_negative_int, default=0)
+    evaluate.add_argument("--device", choices=DEVICE_CHOICES, default="auto")
+    evaluate.add_argument("--json", action="store_true", help="print JSON")
+    evaluate.set_defaults(func=run_evaluate)
+
+    sweep = commands.add_parser("sweep", help="precompute the book's static denoising widget (JSON)")
+    sweep.add_argument("--out", required=True, help="JSON file to write")
+    sweep.add_argument("--checkpoint", default=None, help="use this model instead of training one")
+    sweep.add_argument("--epochs", type=_non_negative_int, default=NUM_EPOCHS)
+    sweep.add_argument("--seed", type=_non_negative_int, default=0)
+    sweep.add_argument("--device", choices=DEVICE_CHOICES, default="auto")
+    sweep.add_argument("--no-progress", action="store_true")
+    sweep.set_defaults(func=run_sweep)
+
+
+def run_train(args: argparse.Namespace) -> int:
+    """``denoise train``: train, evaluate, and write checkpoint, metrics, figures and audio.
+
+    Book page: Chapter 2, command line.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import torch
+
+    from course_lib.core import get_device, seed_everything
+    from course_lib.denoise.audio import SAMPLE_RATE, load_corpus, save_audio
+    from course_lib.denoise.evaluate import compute_comparison_table, evaluate_denoiser
+    from course_lib.denoise.model import LinearDenoiser
+    from course_lib.denoise.plot import plot_comparison, plot_history, plot_spectrograms
+    from course_lib.denoise.stft import compute_magnitude
+    from course_lib.denoise.train import make_training_set, resolve_noises, save_denoiser, train_denoiser
+
+    kinds = resolve_noises(args.noise)
+    device = get_device(args.device)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    show = not args.no_progress
+    train_set = load_corpus("train")[: args.train_utterances]
+    test_set = load_corpus("test")
+    X, y = make_training_set(
+        train_set,
+        noise=kinds,
+        snr_db=args.snr,
+        seed=args.seed,
+        context=args.context,
+        log_compress=args.log_compress,
+        device=device,
+    )
+    print(f"training set: {len(train_set)} utterances x {len(kinds)} noise(s) = {X.shape[0]} frames")
+    seed_everything(args.seed)
+    model = LinearDenoiser(
+        num_hiddens=args.hiddens,
+        num_layers=args.layers,
+        context=args.context,
+        mask=args.mask,
+        log_compress=args.log_compress,
+    )
+    history = train_denoiser(
+        model,
+        X,
+        y,
+        num_epochs=args.epochs,
+        lr=args.lr,
+        batch_size=args.batch_size,
+        full_batch=args.full_batch,
+        seed=args.seed,
+        device=args.device,
+        show_progress=show,
+    )
+    del X, y
+    model.cpu()
+    settings = {
+        "noise": list(kinds),
+        "snr_db": list(args.snr),
+        "num_epochs": args.epochs,
+        "batch_size": args.batch_size,
+        "full_batch": args.full_batch,
+        "lr": args.lr,
+        "seed": args.seed,
+    }
+    checkpoint = save_denoiser(out / "checkpoint.pt", model, history, **settings)
+    evaluation = [
+        evaluate_denoiser(model, test_set, noise=kind, snr_db=5.0, seed=args.seed)
+        for kind in ("white", "pink")
+    ]
+    table = compute_comparison_table(
+        model, test_set, seed=args.seed, max_utterances=args.table_utterances, show_progress=show
+    )
+    metrics = {
+        "command": _command_line(),
+        "config": {**settings, **model.config()},
+        "train_seconds": history[-1]["seconds"] if history else 0.0,
+        "history": history,
+        "evaluation": evaluation,
+        "table": table,
+    }
+    (out / "metrics.json").write_text(json.dumps(metrics, indent=1))
+
+    # One held-out utterance with white noise at 5 dB: spectrograms and audio to listen to.
+    from course_lib.denoise.noise import make_noisy_pair
+    from course_lib.denoise.train import denoise_waveform
+
+    clean = test_set[0].waveform
+    noisy, _ = make_noisy_pair(clean, "white", 5.0, seed=args.seed, split="test")
+    denoised = denoise_waveform(model, noisy)
+    for name, wave in (("clean", clean), ("noisy", noisy), ("denoised", denoised)):
+        save_audio(out / f"{name}.wav", wave, SAMPLE_RATE)
+    magnitudes = {
+        "clean": compute_magnitude(clean),
+        "noisy (white, 5 dB)": compute_magnitude(noisy),
+        "denoised": compute_magnitude(denoised),
+    }
+    fig = plot_spectrograms(magnitudes)
+    fig.savefig(out / "spectrograms.png", dpi=110)
+    plt.close(fig)
+    ax = plot_history(history)
+    ax.figure.savefig(out / "loss.png", dpi=110, bbox_inches="tight")
+    plt.close(ax.figure)
+    ax = plot_comparison(table, metric="si_sdr", snr_db=5.0)
+    ax.figure.savefig(out / "comparison.png", dpi=110, bbox_inches="tight")
+    plt.close(ax.figure)
+    torch.set_num_threads(torch.get_num_threads())
+    for row in evaluation:
+        print(
+            f"{row['noise']} noise at 5 dB: SNR {row['input_snr']:.2f} -> {row['output_snr']:.2f} dB, "
+            f"SI-SDR {row['input_si_sdr']:.2f} -> {row['output_si_sdr']:.2f} dB, "
+            f"STOI {row['input_stoi']:.3f} -> {row['output_stoi']:.3f}"
+        )
+    print(f"checkpoint: {checkpoint}")
+    print(f"metrics:    {out / 'metrics.json'}")
+    print(f"figures:    {out / 'spectrograms.png'}, {out / 'loss.png'}, {out / 'comparison.png'}")
+    print(f"listen:     {out / 'clean.wav'}, {out / 'noisy.wav'}, {out / 'denoised.wav'}")
+    return 0
+
+
+def run_apply(args: argparse.Namespace) -> int:
+    """``denoise apply IN OUT``: denoise one file, written at the input's sample rate.
+
+    Book page: Chapter 2, command line.
+    """
+    import soundfile as sf
+
+    from course_lib.core import get_device
+    from course_lib.denoise.audio import load_audio, save_audio
+    from course_lib.denoise.train import denoise_waveform, load_denoiser
+
+    model, _ = load_denoiser(args.checkpoint)
+    model.to(get_device(args.device))
+    source = Path(args.input)
+    if Path(args.output).suffix.lower() not in (".wav", ".flac"):
+        raise CourseError(f"cannot write {args.output!r}: give an output file ending in .wav or .flac")
+    if not source.is_file():
+        raise CourseError(f"input file {str(source)!r} not found: give a WAV or FLAC file")
+    try:
+        sample_rate = sf.info(str(source)).samplerate
+    except Exception as exc:  # noqa: BLE001 - libsndfile raises several types for unreadable files
+        raise CourseError(f"could not read {str(source)!r} as audio: give a WAV or FLAC file") from exc
+    noisy = load_audio(source, sample_rate=sample_rate)
+    denoised = denoise_waveform(model, noisy, sample_rate=sample_rate)
+    written = save_audio(args.output, denoised, sample_rate)
+    print(f"denoised {source} ({noisy.size / sample_rate:.2f} s at {sample_rate} Hz) -> {written}")
+    return 0
+
+
+def run_evaluate(args: argparse.Namespace) -> int:
+    """``denoise evaluate``: mean input/output metrics over clean files mixed with noise.
+
+    Book page: Chapter 2, command line.
+    """
+    from course_lib.core import get_device
+    from course_lib.denoise.audio import load_audio_dir, load_corpus
+    from course_lib.denoise.evaluate import evaluate_denoiser
+    from course_lib.denoise.train import load_denoiser, resolve_noises
+
+    model, _ = load_denoiser(args.checkpoint)
+    model.to(get_device(args.device))
+    (kind,) = resolve_noises(args.noise) if args.noise != "mix" else (None,)
+    if kind is None:
+        raise CourseError("evaluate takes one noise kind: choose one of white, pink, brown, babble, hum")
+    utterances = load_audio_dir(args.clean_dir) if args.clean_dir else load_corpus("test")
+    result = evaluate_denoiser(model, utterances, noise=kind, snr_db=args.snr, seed=args.seed)
+    result["clean"] = args.clean_dir or "embedded corpus (test split)"
+    result["checkpoint"] = str(args.checkpoint)
+    if args.json:
+        print(json.dumps(result, indent=1))
+    else:
+        print(f"{result['num_files']} files, {kind} noise at {args.snr:g} dB:")
+        for m, unit in (("snr", "dB"), ("segsnr", "dB"), ("si_sdr", "dB"), ("stoi", "")):
+            print(
+                f"  {m:7s} {result[f'input_{m}']:7.3f} -> {result[f'output_{m}']:7.3f} {unit:2s} "
+                f"({result[f'{m}_improvement']:+.3f})"
+            )
+    return 0
+
+
+def run_sweep(args: argparse.Namespace) -> int:
+    """``denoise sweep --out FILE``: write the book's static widget data.
+
+    Book page: Chapter 2, command line.
+    """
+    from course_lib.denoise.sweep import compute_sweep
+
+    data = compute_sweep(
+        checkpoint=args.checkpoint,
+        num_epochs=args.epochs,
+        seed=args.seed,
+        device=args.device,
+        show_progress=not args.no_progress,
+    )
+    data["command"] = _command_line()
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(data, separators=(",", ":")))
+    print(f"sweep: {out} ({out.stat().st_size / 1e6:.2f} MB)")
+    return 0
