@@ -82,3 +82,17 @@ def test_baseline_input_errors(pairs):
         oracle_irm(clean, noisy[:-10])
     with pytest.raises(CourseError, match="mono"):
         spectral_subtraction(np.stack([noisy, noisy]))
+
+
+def test_noise_psd_estimate_unbiased_for_brown_noise():
+    # Ranking frames by speech-band energy (not total energy) keeps the strong low
+    # bins of brown noise from being underestimated.
+    noise = make_noise("brown", 64000, seed=0)
+    burst = np.zeros(64000, dtype=np.float32)
+    burst[20000:44000] = 0.3 * np.sin(2 * np.pi * 1000 * np.arange(24000) / 16000)
+    noisy_power = compute_stft(noise + burst).abs() ** 2
+    true_power = (compute_stft(noise).abs() ** 2)[:, 2:-2].mean(dim=1)
+    estimate = estimate_noise_psd(noisy_power, 0.3).squeeze(1)
+    low = slice(1, 8)  # 16-110 Hz, where brown noise has most of its power
+    ratio = (estimate[low].sum() / true_power[low].sum()).item()
+    assert 0.5 < ratio < 2.0

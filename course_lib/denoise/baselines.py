@@ -6,8 +6,8 @@ comparison is about magnitudes only.
 
 The two classical methods need the noise's power spectrum, which they estimate
 from the noisy signal itself (no clean reference): :func:`estimate_noise_psd`
-ranks the frames by energy and averages the power spectra of the quietest
-``noise_fraction`` of them (10 % by default). Speech has pauses and quiet
+ranks the frames by their energy in the speech band (300-3400 Hz) and averages
+the power spectra of the quietest ``noise_fraction`` of them (10 % by default). Speech has pauses and quiet
 frames, while stationary noise (white, pink, brown, hum) is there all the time,
 so the quietest frames are mostly noise. Noise that changes over time (babble)
 breaks this assumption, and the classical methods do badly on it.
@@ -31,6 +31,8 @@ import torch
 from course_lib.core import CourseError
 from course_lib.denoise.stft import HOP_LENGTH, N_FFT, compute_stft, reconstruct_waveform
 
+SPEECH_BAND = (300.0, 3400.0)  # Hz: the telephone band, where speech energy and pauses are clearest
+
 
 def _as_waveform(x, name: str) -> np.ndarray:
     """A 1-D float32 numpy waveform, or a CourseError naming the argument."""
@@ -42,27 +44,51 @@ def _as_waveform(x, name: str) -> np.ndarray:
     return x
 
 
-def estimate_noise_psd(noisy_power: torch.Tensor, noise_fraction: float = 0.1) -> torch.Tensor:
+def estimate_noise_psd(
+    noisy_power: torch.Tensor,
+    noise_fraction: float = 0.1,
+    sample_rate: int = 16000,
+    band: tuple[float, float] = SPEECH_BAND,
+) -> torch.Tensor:
     """Noise power spectrum from the quietest frames of a noisy power spectrogram.
+
+    Frames are ranked by their energy inside the speech band (300-3400 Hz by
+    default), where pauses in speech stand out best, and the full power spectra
+    of the quietest ``noise_fraction`` of them are averaged. Ranking on the band
+    only keeps the estimate unbiased outside it: ranking on the total energy
+    would pick frames where a strong low-frequency noise (brown, hum) happens to
+    be weak. The two frames at each end are skipped when there are more than 8,
+    since they are partly the STFT's zero padding.
 
     Args:
         noisy_power: ``|STFT|^2`` of the noisy signal, ``(num_bins, num_frames)``.
-        noise_fraction: Share of frames, the lowest in total energy, that are
-            averaged (at least one frame).
+        noise_fraction: Share of frames averaged (at least one frame).
+        sample_rate: Sample rate of the signal (Hz), to locate the band.
+        band: ``(low, high)`` frequencies in Hz of the band used for ranking.
 
     Returns:
         Tensor ``(num_bins, 1)``: the estimated noise power per bin.
 
     Raises:
-        CourseError: if ``noise_fraction`` is not in (0, 1].
+        CourseError: if ``noise_fraction`` is not in (0, 1] or the band holds no bin.
 
     Book page: Chapter 2, evaluation.
     """
     if not 0 < noise_fraction <= 1:
         raise CourseError(f"noise_fraction must be in (0, 1], got {noise_fraction}: try 0.1")
-    num_frames = noisy_power.shape[-1]
-    count = max(1, int(round(noise_fraction * num_frames)))
-    quietest = torch.argsort(noisy_power.sum(dim=0))[:count]
+    num_bins, num_frames = noisy_power.shape[-2:]
+    freqs = torch.arange(num_bins, device=noisy_power.device) * sample_rate / (2 * (num_bins - 1))
+    in_band = (freqs >= band[0]) & (freqs <= band[1])
+    if not in_band.any():
+        raise CourseError(
+            f"no STFT bin lies in the band {band} Hz at {sample_rate} Hz: pass a band such as (300, 3400)"
+        )
+    energy = noisy_power[in_band].sum(dim=0)
+    candidates = torch.arange(num_frames, device=noisy_power.device)
+    if num_frames > 8:
+        candidates = candidates[2:-2]
+    count = max(1, int(round(noise_fraction * len(candidates))))
+    quietest = candidates[torch.argsort(energy[candidates])[:count]]
     return noisy_power[:, quietest].mean(dim=1, keepdim=True)
 
 
@@ -85,7 +111,7 @@ def spectral_subtraction(
 
     Args:
         noisy: Noisy waveform ``(num_samples,)``.
-        sample_rate: Sample rate (Hz); the method itself does not depend on it.
+        sample_rate: Sample rate (Hz), for the noise estimate's speech band.
         over_subtraction: Factor on the noise estimate (1 = plain subtraction).
         floor: Lowest power kept, as a share of the noisy power.
         noise_fraction: Share of quietest frames for the noise estimate.
@@ -100,7 +126,7 @@ def spectral_subtraction(
     noisy = _as_waveform(noisy, "noisy")
     spec = compute_stft(noisy, n_fft=n_fft, hop_length=hop_length)
     power = spec.abs() ** 2
-    noise_psd = estimate_noise_psd(power, noise_fraction)
+    noise_psd = estimate_noise_psd(power, noise_fraction, sample_rate)
     clean_power = torch.maximum(power - over_subtraction * noise_psd, floor * power)
     out = reconstruct_waveform(clean_power.sqrt(), spec, length=len(noisy), hop_length=hop_length)
     return out.numpy().astype(np.float32)
@@ -124,7 +150,7 @@ def wiener_filter(
 
     Args:
         noisy: Noisy waveform ``(num_samples,)``.
-        sample_rate: Sample rate (Hz); the method itself does not depend on it.
+        sample_rate: Sample rate (Hz), for the noise estimate's speech band.
         smoothing: Weight of the previous frame's estimate in ``xi`` (0.98 is usual).
         min_gain: Lowest gain, so that no bin is silenced completely.
         noise_fraction: Share of quietest frames for the noise estimate.
@@ -139,7 +165,7 @@ def wiener_filter(
     noisy = _as_waveform(noisy, "noisy")
     spec = compute_stft(noisy, n_fft=n_fft, hop_length=hop_length).to(torch.complex128)
     power = spec.abs() ** 2
-    noise_psd = estimate_noise_psd(power, noise_fraction).squeeze(1).clamp_min(1e-12)
+    noise_psd = estimate_noise_psd(power, noise_fraction, sample_rate).squeeze(1).clamp_min(1e-12)
     gamma = power / noise_psd[:, None]
     gains = torch.empty_like(power)
     previous = torch.zeros_like(noise_psd)  # |S_{t-1}|^2 / N
