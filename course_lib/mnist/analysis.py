@@ -144,7 +144,8 @@ def compute_separability(
     """How well the digits separate in an embedding: cross-validated k-NN accuracy.
 
     A k-nearest-neighbour classifier is scored with 5-fold stratified
-    cross-validation (folds shuffled with ``seed``); 1.0 means every point's
+    cross-validation (fewer folds when a digit has fewer than 5 points; folds
+    shuffled with ``seed``); 1.0 means every point's
     neighbours share its digit, 0.1 is chance for ten balanced digits.
 
     Book page: Chapter 1, "What the layers see".
@@ -159,7 +160,7 @@ def compute_separability(
         Mean accuracy over the folds, in [0, 1].
 
     Raises:
-        CourseError: if a digit has fewer than 5 points (5 folds need 5).
+        CourseError: if there are fewer than 2 digits or a digit has fewer than 2 points.
     """
     from sklearn.model_selection import StratifiedKFold, cross_val_score
     from sklearn.neighbors import KNeighborsClassifier
@@ -171,11 +172,11 @@ def compute_separability(
             f"compute_separability needs Z (n, 2) and y (n,), got {points.shape} and {labels.shape}"
         )
     _, counts = np.unique(labels, return_counts=True)
-    if len(counts) < 2 or counts.min() < 5:
+    if len(counts) < 2 or counts.min() < 2:
         raise CourseError(
-            "compute_separability needs at least 2 digits with 5 points each: embed more images"
+            "compute_separability needs at least 2 digits with 2 points each: embed more images"
         )
-    folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=seed)
+    folds = StratifiedKFold(n_splits=int(min(5, counts.min())), shuffle=True, random_state=seed)
     scores = cross_val_score(KNeighborsClassifier(n_neighbors=k), points, labels, cv=folds)
     return float(scores.mean())
 

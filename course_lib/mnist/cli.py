@@ -126,7 +126,8 @@ def _add_figure_args(p: argparse.ArgumentParser) -> None:
         "--num-embed",
         type=_positive_int,
         default=1000,
-        help="test images embedded with PCA and t-SNE per layer (default: %(default)s)",
+        help="test images embedded with PCA and t-SNE per layer, the same number of each digit "
+        "(default: %(default)s)",
     )
 
 
@@ -240,6 +241,7 @@ def _write_figures(model: Any, data: Any, out: Path, args: argparse.Namespace, h
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import torch
 
     from course_lib.mnist.analysis import compute_best_examples, compute_layer_embeddings
     from course_lib.mnist.plot import plot_best_examples, plot_embeddings, plot_history, plot_separability
@@ -258,7 +260,10 @@ def _write_figures(model: Any, data: Any, out: Path, args: argparse.Namespace, h
     fig.savefig(out / "best_examples.png", dpi=120, bbox_inches="tight")
     plt.close(fig)
     written.append("best_examples.png")
-    X, y = data.X_test[: args.num_embed], data.y_test[: args.num_embed]
+    # A balanced subset: the first num_embed / 10 test images of every digit, so each digit is on the maps.
+    per_digit = max(2, -(-args.num_embed // 10))
+    subset = torch.cat([torch.nonzero(data.y_test == d).flatten()[:per_digit] for d in range(10)])
+    X, y = data.X_test[subset], data.y_test[subset]
     separability = {}
     results = {}
     for method, label in (("pca", "PCA"), ("tsne", "t-SNE")):

@@ -112,5 +112,6 @@ def compute_sweep(
         "evaluation": "test accuracy and loss in eval mode (dropout off) after every epoch",
         "total_seconds": time.perf_counter() - start,
         "torch": torch.__version__,
+        "num_threads": torch.get_num_threads(),
     }
     return _round({"command": command, "config": config, "runs": runs})

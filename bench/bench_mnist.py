@@ -1,0 +1,213 @@
+"""Benchmark: the Chapter 1 trainer (train_mlp) against a loop written like the reference notebook.
+
+Both train the same MLP (784 -> 5 x 1024 -> 10, dropout 0.2) with the same batch
+size, learning rate, number of epochs, seed and shuffling order on the embedded
+digits (4,000 train / 1,000 test), in one process, alternating which runs first
+(A B B A) so that a machine shared with other jobs penalizes both alike.
+
+* reference: a torchvision-style ``Dataset`` whose ``__getitem__`` builds a PIL
+  image and applies ``ToTensor()`` + ``Normalize((0.1307,), (0.3081,))`` (exactly
+  what ``torchvision.datasets.MNIST`` does), a ``DataLoader`` with
+  ``shuffle``, plain ``torch.optim.Adam`` (its default implementation on the CPU),
+  fp32, ``loss.item()`` every step, and a test pass through a test ``DataLoader``
+  after every epoch.
+* course_lib: :func:`course_lib.mnist.train.train_mlp` (data as tensors on the
+  device, fused Adam, one host sync per epoch, a test pass after every epoch).
+
+Samples/s = training samples processed / wall time of the whole training
+(test passes included for both). Final accuracy of both models is measured the
+same way (eval mode, :func:`course_lib.mnist.train.evaluate_mlp`) on the 1,000
+test digits; the reference's own protocol (dropout left on) is reported too.
+
+Run: ``.venv/bin/python bench/bench_mnist.py`` (``--help`` for options).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import time
+
+import numpy as np
+import torch
+from PIL import Image
+from torch.utils.data import DataLoader, Dataset, RandomSampler
+from torchvision import transforms
+
+from course_lib.core import seed_everything
+from course_lib.mnist.data import MEAN, STD, MNISTData, denormalize, flatten_normalize, load_mnist
+from course_lib.mnist.model import MLP
+from course_lib.mnist.train import evaluate_mlp, train_mlp
+
+
+class ReferenceStyleMNIST(Dataset):
+    """Holds uint8 digits and returns (normalized image tensor, label) like torchvision.datasets.MNIST."""
+
+    def __init__(self, images: torch.Tensor, targets: torch.Tensor) -> None:
+        self.data = images
+        self.targets = targets
+        self.transform = transforms.Compose([transforms.ToTensor(), transforms.Normalize((MEAN,), (STD,))])
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def __getitem__(self, index: int) -> tuple[torch.Tensor, int]:
+        img, target = self.data[index], int(self.targets[index])
+        img = Image.fromarray(img.numpy(), mode="L")
+        return self.transform(img), target
+
+
+def to_uint8(X: torch.Tensor) -> torch.Tensor:
+    """Recover the 8-bit pixels from normalized digits (exact: checked against flatten_normalize)."""
+    images = (denormalize(X) * 255).round().to(torch.uint8)
+    assert torch.equal(flatten_normalize(images), X), "pixel recovery is not exact"
+    return images
+
+
+def train_reference(data: MNISTData, num_epochs: int, lr: float, batch_size: int, seed: int) -> tuple:
+    """The reference notebook's way: PIL Dataset + DataLoader, plain Adam, fp32, .item() per step."""
+    train_ds = ReferenceStyleMNIST(to_uint8(data.X_train), data.y_train)
+    test_ds = ReferenceStyleMNIST(to_uint8(data.X_test), data.y_test)
+    torch.manual_seed(seed)
+    model = MLP()
+    shuffle_generator = seed_everything(seed)
+    # The sampler gets the seeded generator (the same shuffling order as train_mlp); the loader's own
+    # generator only feeds its worker base seed, so it does not disturb the shuffling or dropout streams.
+    train_loader = DataLoader(
+        train_ds,
+        batch_size=batch_size,
+        sampler=RandomSampler(train_ds, generator=shuffle_generator),
+        generator=torch.Generator().manual_seed(seed),
+    )
+    test_loader = DataLoader(test_ds, batch_size=1000, generator=torch.Generator().manual_seed(seed))
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    criterion = torch.nn.CrossEntropyLoss()
+    history = []
+    start = time.perf_counter()
+    for epoch in range(num_epochs):
+        model.train()
+        running_loss = 0.0
+        for images, labels in train_loader:
+            images = images.view(-1, 28 * 28)
+            optimizer.zero_grad()
+            output = model(images)
+            loss = criterion(output, labels)
+            loss.backward()
+            optimizer.step()
+            running_loss += loss.item()
+        model.eval()
+        correct = 0
+        with torch.no_grad():
+            for images, labels in test_loader:
+                _, predicted = torch.max(model(images.view(-1, 28 * 28)), 1)
+                correct += (predicted == labels).sum().item()
+        history.append(
+            {
+                "epoch": epoch + 1,
+                "train_loss": running_loss / len(train_loader),
+                "test_accuracy": correct / len(test_ds),
+            }
+        )
+    seconds = time.perf_counter() - start
+    return model, history, seconds
+
+
+def train_course_lib(
+    data: MNISTData, num_epochs: int, lr: float, batch_size: int, seed: int, mixed_precision: bool
+) -> tuple:
+    torch.manual_seed(seed)
+    model = MLP()
+    start = time.perf_counter()
+    history = train_mlp(
+        model,
+        data,
+        num_epochs=num_epochs,
+        lr=lr,
+        batch_size=batch_size,
+        seed=seed,
+        device="cpu",
+        mixed_precision=mixed_precision,
+        show_progress=False,
+    )
+    return model, history, time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--epochs", type=int, default=3, help="epochs per training (default: %(default)s)")
+    parser.add_argument("--repeats", type=int, default=2, help="A B [B A ...] rounds (default: %(default)s)")
+    parser.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
+    parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument("--lr", type=float, default=1e-3)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--mixed-precision", action="store_true", help="also time train_mlp with bf16 autocast"
+    )
+    parser.add_argument("--json", default=None, help="also write the results to this JSON file")
+    args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    data = load_mnist()
+    n = int(data.X_train.shape[0])
+    variants = {
+        "reference": lambda: train_reference(data, args.epochs, args.lr, args.batch_size, args.seed),
+        "course_lib": lambda: train_course_lib(data, args.epochs, args.lr, args.batch_size, args.seed, False),
+    }
+    if args.mixed_precision:
+        variants["course_lib_bf16"] = lambda: train_course_lib(
+            data, args.epochs, args.lr, args.batch_size, args.seed, True
+        )
+    names = list(variants)
+    seconds: dict[str, list[float]] = {name: [] for name in names}
+    results = {}
+    for r in range(args.repeats):
+        order = names if r % 2 == 0 else names[::-1]
+        for name in order:
+            model, history, secs = variants[name]()
+            seconds[name].append(secs)
+            final = evaluate_mlp(model, data.X_test, data.y_test)
+            active = evaluate_mlp(model, data.X_test, data.y_test, dropout_active=True, seed=args.seed)
+            results[name] = {
+                "accuracy_eval_mode": final["accuracy"],
+                "accuracy_dropout_active": active["accuracy"],
+                "final_train_loss": history[-1]["train_loss"],
+            }
+            print(
+                f"round {r + 1} {name:16s} {secs:8.1f} s  {args.epochs * n / secs:8.1f} samples/s  "
+                f"test acc {final['accuracy']:.4f} (dropout on: {active['accuracy']:.4f})",
+                flush=True,
+            )
+    summary = {
+        "command": "python bench/bench_mnist.py "
+        + " ".join(
+            f"--{k.replace('_', '-')} {v}"
+            for k, v in vars(args).items()
+            if v not in (None, False) and k != "json"
+        ),
+        "cpu_capability": torch.backends.cpu.get_cpu_capability(),
+        "threads": torch.get_num_threads(),
+        "torch": torch.__version__,
+        "machine": platform.machine(),
+        "n_train": n,
+        "epochs": args.epochs,
+    }
+    for name in names:
+        total = float(np.sum(seconds[name]))
+        summary[name] = {
+            "samples_per_s": args.epochs * n * len(seconds[name]) / total,
+            "seconds_per_run": seconds[name],
+            **results[name],
+        }
+    summary["speedup"] = summary["course_lib"]["samples_per_s"] / summary["reference"]["samples_per_s"]
+    summary["accuracy_gap_points"] = 100 * (
+        summary["course_lib"]["accuracy_eval_mode"] - summary["reference"]["accuracy_eval_mode"]
+    )
+    print(json.dumps(summary, indent=1))
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(summary, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,173 @@
+"""Chapter 1 model and training: shapes, parameter counts, determinism, accuracy, checkpoints."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from torch import nn
+
+from course_lib.core import CourseError
+from course_lib.mnist.data import MNISTData, load_mnist
+from course_lib.mnist.model import MLP, compute_layer_outputs
+from course_lib.mnist.train import (
+    compute_accuracy,
+    evaluate_mlp,
+    load_mlp,
+    predict_proba,
+    save_mlp,
+    train_mlp,
+    train_step,
+)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_thread():
+    """Small models run fastest on one thread, and stay fast when the cores are shared."""
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)
+
+
+@pytest.fixture(scope="module")
+def data() -> MNISTData:
+    return load_mnist()
+
+
+@pytest.fixture(scope="module")
+def small_data(data) -> MNISTData:
+    """1,000 training digits, the full 1,000-digit test split."""
+    return MNISTData(data.X_train[:1000], data.y_train[:1000], data.X_test, data.y_test, "embedded[:1000]")
+
+
+def test_default_mlp_layout_and_parameter_count():
+    model = MLP()
+    kinds = [type(m) for m in model.layers]
+    assert kinds == [nn.Linear, nn.ReLU, nn.Dropout] * 5 + [nn.Linear]
+    linears = [m for m in model.layers if isinstance(m, nn.Linear)]
+    assert [(m.in_features, m.out_features) for m in linears] == [(784, 1024)] + [(1024, 1024)] * 4 + [
+        (1024, 10)
+    ]
+    expected = (784 * 1024 + 1024) + 4 * (1024 * 1024 + 1024) + (1024 * 10 + 10)
+    assert sum(p.numel() for p in model.parameters()) == expected == 5_012_490
+    assert all(m.p == 0.2 for m in model.layers if isinstance(m, nn.Dropout))
+
+
+def test_forward_and_layer_output_shapes():
+    model = MLP(num_layers=3, num_hiddens=32, dropout=0.5)
+    X = torch.randn(7, 784)
+    assert model(X).shape == (7, 10)
+    outputs = compute_layer_outputs(model, X)
+    assert [tuple(o.shape) for o in outputs] == [(7, 784), (7, 32), (7, 32), (7, 32), (7, 10)]
+    assert all((o >= 0).all() for o in outputs[1:-1])  # after ReLU
+    model.eval()
+    assert torch.allclose(outputs[-1], model(X))  # eval mode: no dropout
+    assert model.training is False  # mode restored (it was eval)
+
+
+def test_linear_classifier_and_bad_sizes():
+    assert [type(m) for m in MLP(num_layers=0).layers] == [nn.Linear]
+    with pytest.raises(CourseError, match="dropout"):
+        MLP(dropout=1.0)
+    with pytest.raises(CourseError, match="num_layers"):
+        MLP(num_layers=-1)
+
+
+def test_compute_accuracy():
+    y_hat = torch.tensor([[2.0, 1.0], [0.0, 3.0], [5.0, 4.0], [1.0, 0.0]])
+    assert compute_accuracy(y_hat, torch.tensor([0, 1, 1, 0])) == 0.75
+    with pytest.raises(CourseError):
+        compute_accuracy(y_hat, torch.tensor([0, 1]))
+
+
+def test_train_step_reduces_loss_on_a_batch(data):
+    torch.manual_seed(0)
+    model = MLP(num_layers=1, num_hiddens=64, dropout=0.0)
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    X, y = data.X_train[:128], data.y_train[:128]
+    losses = [train_step(model, X, y, optimizer) for _ in range(20)]
+    assert isinstance(losses[0], float)
+    assert losses[-1] < 0.5 * losses[0]
+
+
+def _train_small(small_data, seed: int) -> tuple[MLP, list]:
+    torch.manual_seed(seed)
+    model = MLP(num_layers=2, num_hiddens=64, dropout=0.2)
+    history = train_mlp(model, small_data, num_epochs=2, seed=seed, device="cpu", show_progress=False)
+    return model, history
+
+
+def test_training_is_deterministic_on_cpu(small_data):
+    model_a, history_a = _train_small(small_data, seed=3)
+    model_b, history_b = _train_small(small_data, seed=3)
+    model_c, history_c = _train_small(small_data, seed=4)
+    strip = [{k: v for k, v in h.items() if k != "seconds"} for h in history_a]
+    assert strip == [{k: v for k, v in h.items() if k != "seconds"} for h in history_b]
+    for (name, a), b in zip(model_a.state_dict().items(), model_b.state_dict().values(), strict=True):
+        assert torch.equal(a, b), name
+    assert history_c[-1]["train_loss"] != history_a[-1]["train_loss"]
+
+
+def test_short_training_reaches_stated_accuracy(data):
+    """3 epochs of a 1 x 256 MLP on the 4,000 embedded training digits: >= 88% on the 1,000 test digits."""
+    torch.manual_seed(0)
+    model = MLP(num_layers=1, num_hiddens=256, dropout=0.2)
+    records = []
+    history = train_mlp(
+        model, data, num_epochs=3, seed=0, device="cpu", show_progress=False, callback=records.append
+    )
+    assert records == history and [h["epoch"] for h in history] == [1, 2, 3]
+    assert set(history[0]) == {"epoch", "train_loss", "test_loss", "test_accuracy", "seconds"}
+    assert history[-1]["train_loss"] < history[0]["train_loss"]
+    assert history[-1]["test_accuracy"] >= 0.88
+    result = evaluate_mlp(model, data.X_test, data.y_test)
+    assert result["n"] == 1000 and result["accuracy"] == pytest.approx(history[-1]["test_accuracy"])
+    probs = predict_proba(model, data.X_test[:50])
+    assert probs.shape == (50, 10) and torch.allclose(probs.sum(1), torch.ones(50), atol=1e-5)
+
+
+def test_evaluate_with_dropout_active_differs_and_restores_mode(small_data):
+    torch.manual_seed(0)
+    model = MLP(num_layers=2, num_hiddens=32, dropout=0.5)
+    model.train()
+    eval_mode = evaluate_mlp(model, small_data.X_test, small_data.y_test)
+    active = evaluate_mlp(model, small_data.X_test, small_data.y_test, dropout_active=True, seed=0)
+    again = evaluate_mlp(model, small_data.X_test, small_data.y_test, dropout_active=True, seed=0)
+    assert active == again and active["loss"] != eval_mode["loss"]
+    assert model.training is True
+
+
+def test_train_mlp_errors(small_data):
+    model = MLP(num_layers=1, num_hiddens=8)
+    with pytest.raises(CourseError, match="num_epochs"):
+        train_mlp(model, small_data, num_epochs=-1, show_progress=False)
+    test_only = MNISTData(
+        torch.empty(0, 784),
+        torch.empty(0, dtype=torch.int64),
+        small_data.X_test,
+        small_data.y_test,
+        "torchvision:x",
+    )
+    with pytest.raises(CourseError, match="no training digits"):
+        train_mlp(model, test_only, num_epochs=1, show_progress=False)
+    assert train_mlp(model, small_data, num_epochs=0, show_progress=False) == []
+
+
+def test_checkpoint_round_trip(tmp_path, small_data):
+    torch.manual_seed(1)
+    model = MLP(num_layers=2, num_hiddens=16, dropout=0.3)
+    history = [{"epoch": 1, "train_loss": 1.0, "test_loss": 0.9, "test_accuracy": 0.5, "seconds": 0.1}]
+    path = save_mlp(tmp_path / "run" / "checkpoint.pt", model, history, lr=1e-3, seed=1)
+    loaded, ckpt = load_mlp(path)
+    assert loaded.get_config() == model.get_config()
+    assert ckpt["history"] == history and ckpt["config"]["seed"] == 1
+    model.eval()
+    assert torch.equal(loaded(small_data.X_test[:5]), model(small_data.X_test[:5]))
+
+
+def test_load_mlp_errors(tmp_path):
+    with pytest.raises(CourseError, match="not found"):
+        load_mlp(tmp_path / "nope.pt")
+    (tmp_path / "junk.pt").write_bytes(b"not a checkpoint")
+    with pytest.raises(CourseError, match="could not be read"):
+        load_mlp(tmp_path / "junk.pt")
