@@ -104,7 +104,7 @@ def plot_embeddings(
         raise CourseError("plot_embeddings got no embeddings: compute them with compute_layer_embeddings")
     cols = min(4, n)
     rows = math.ceil(n / cols)
-    fig = fig or plt.figure(figsize=(3.2 * cols + 1.2, 3.0 * rows + 0.6))
+    fig = fig or plt.figure(figsize=(3.2 * cols + 1.2, 3.0 * rows + 0.6), layout="constrained")
     axes = fig.subplots(rows, cols, squeeze=False).ravel()
     cmap = plt.get_cmap("tab10")
     for ax, emb in zip(axes, embeddings, strict=False):
@@ -118,9 +118,8 @@ def plot_embeddings(
     for ax in axes[n:]:
         ax.set_axis_off()
     handles, names = axes[0].get_legend_handles_labels()
-    fig.legend(handles, names, title="digit", loc="center right", markerscale=3)
+    fig.legend(handles, names, title="digit", loc="outside right center", markerscale=3)
     fig.suptitle(title)
-    fig.subplots_adjust(right=1.0 - 1.0 / (3.2 * cols + 1.2), hspace=0.35)
     return fig
 
 
