@@ -144,6 +144,20 @@ def test_check_runs_the_verifier_in_a_fresh_process_and_resists_tampering(monkey
         grading.check_flatten_normalize(wrong)
 
 
+def test_check_refuses_to_run_when_its_plumbing_was_replaced(monkeypatch):
+    import subprocess
+
+    class Faked:
+        returncode = 0
+        stdout = b'{"ok": true, "message": ""}'
+        stderr = b""
+
+    monkeypatch.setattr(subprocess, "run", lambda *a, **k: Faked())
+    grading = importlib.reload(course_lib.grading)
+    with pytest.raises(AssertionError, match="subprocess.run was replaced"):
+        grading.check_compute_accuracy(lambda y_hat, y: 0.5)
+
+
 def test_check_passes_a_correct_answer_and_propagates_the_students_error():
     grading = importlib.reload(course_lib.grading)
     grading.check_compute_accuracy(lambda y_hat, y: (y_hat.argmax(dim=1) == y).float().mean().item())

@@ -48,15 +48,19 @@ may try to make a wrong answer pass. What a check defends against, and how:
 * Editing or deleting test cells: nbgrader restores them from the gradebook
   before autograding (``OverwriteCells``, with ``add_missing_cells``).
 * Infinite loops: nbgrader's per-cell timeout interrupts the cell.
+* Replacing the plumbing of a check by plain reassignment (``subprocess.run =
+  fake``, ``json.loads = fake``): a check verifies that these functions are
+  still the ones defined in their modules' source files, and fails otherwise.
 
 Out of scope (a check cannot defend against them from inside the same kernel;
 run the autograder in a container with a read-only installation if students
 may attempt them): rewriting Python's import machinery (``sys.modules``,
-``builtins.__import__``, ``importlib.reload``), the ``subprocess``/``os``
-modules or ``sys.executable``; hiding errors through IPython's internals;
-writing to the installed package's files; and answers that call the
-:mod:`course_lib` reference themselves, which behave exactly like correct answers
-(the exercise text forbids it and the instructor sees it when reviewing).
+``builtins.__import__``, ``importlib.reload``), forging functions that pass the
+check above, or replacing ``os``/``sys.executable``; hiding errors through
+IPython's internals; writing to the interpreter's or the installed package's
+files; and answers that call the :mod:`course_lib` reference themselves, which
+behave exactly like correct answers (the exercise text forbids it and the
+instructor sees it when reviewing).
 
 Used by the graded notebooks (``solutions/`` and ``exercises/``); the
 instructor's workflow (release, collect, autograde, feedback, grades) is
@@ -91,6 +95,34 @@ def _verifier_env() -> dict[str, str]:
         "MPLBACKEND": "Agg",
     }
     return env
+
+
+def _assert_untouched() -> None:
+    """Fail the check if the plumbing a check relies on was replaced by code in the kernel.
+
+    Catches plain reassignment (``subprocess.run = fake``): every function used
+    to start the verifier and read its verdict must still be defined in its own
+    module's source file.
+    """
+    import json as json_module
+    import subprocess as subprocess_module
+
+    def origin(fn: Any) -> str:
+        code = getattr(fn, "__code__", None)
+        return os.path.realpath(code.co_filename) if code is not None else ""
+
+    expected = {
+        "subprocess.run": (subprocess_module.run, subprocess_module.__file__),
+        "subprocess.Popen.__init__": (subprocess_module.Popen.__init__, subprocess_module.__file__),
+        "subprocess.Popen.communicate": (subprocess_module.Popen.communicate, subprocess_module.__file__),
+        "json.loads": (json_module.loads, json_module.__file__),
+    }
+    for name, (fn, path) in expected.items():
+        if origin(fn) != os.path.realpath(path):
+            raise AssertionError(
+                f"the grading environment was modified ({name} was replaced), so this test cannot run. "
+                "Hint: remove the code that reassigns it, restart the kernel and run all cells."
+            )
 
 
 def _encode(request: dict[str, Any], observations: list[dict[str, Any]]) -> bytes:
@@ -173,6 +205,7 @@ def check(name: str, student_fn: Callable, cases: Sequence[dict[str, Any]] | Non
         inputs = exercise.make_inputs(int(case["seed"]), **params)
         produced = exercise.run_student(student_fn, inputs)
         observations.append({key: exercises.observe(value) for key, value in produced.items()})
+    _assert_untouched()
     verdict = _run_verifier(_encode({"exercise": name, "cases": cases}, observations))
     if not verdict.get("ok"):
         raise AssertionError(str(verdict.get("message", "the answer does not match the reference")))

@@ -160,13 +160,18 @@ def _corrupt_submissions(root: Path, assignment: str) -> dict[str, str]:
     for path in sorted((root / "submitted").glob(f"*/{assignment}/*.ipynb")):
         student = path.parent.parent.name
         try:
-            nbformat.validate(nbformat.read(path, as_version=4))
+            nbformat.read(path, as_version=4)
         except Exception as exc:  # noqa: BLE001 - any failure to read means the file is broken
             reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             bad[student] = (
                 f"{path.relative_to(root)} is not a readable notebook ({type(exc).__name__}: {reason[:200]})"
             )
     return bad
+
+
+def graded_by_nbgrader(root: Path, assignment: str) -> set[str]:
+    """Students whose autograded notebooks exist (nbgrader removes them when grading fails)."""
+    return {p.parent.parent.name for p in (root / "autograded").glob(f"*/{assignment}/*.ipynb")}
 
 
 def autograde(root: Path, assignment: str, timeout: int | None = None) -> int:
@@ -184,9 +189,9 @@ def autograde(root: Path, assignment: str, timeout: int | None = None) -> int:
     failed = dict.fromkeys(
         re.findall(r"There was an error processing assignment '[^']*' for student '([^']*)'", proc.stderr), ""
     )
-    failed.update({s: corrupt[s] for s in corrupt})
+    failed.update({s: corrupt[s] for s in corrupt if s not in graded_by_nbgrader(root, assignment)})
     for student in failed:
-        failed[student] = failed[student] or "its notebook could not be executed (see the log above)"
+        failed[student] = corrupt.get(student) or "its notebook could not be executed (see the log above)"
     graded = [s for s in students if s not in failed]
     print(f"autograded {assignment}: {len(graded)} of {len(students)} submissions ({', '.join(graded)})")
     for student, reason in failed.items():
