@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.grading
+pytestmark = [pytest.mark.grading, pytest.mark.timeout(1800)]  # a busy 2-core machine needs ~12 min
 
 ROOT = Path(__file__).resolve().parents[1]
 CH1, CH2 = "ch1-mnist", "ch2-denoising"

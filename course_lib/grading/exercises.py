@@ -251,6 +251,8 @@ def _param_observations(model) -> dict[str, Any]:
 def _compare_params(
     got: dict[str, Observation], expected: dict[str, Any], initial: list[np.ndarray], what: str
 ) -> str | None:
+    if len([k for k in got if k.startswith("param")]) != len(expected["params"]):
+        return f"{what}: the model's parameters changed in number. Hint: do not add or replace layers."
     for i, exp in enumerate(expected["params"]):
         obs = got[f"param{i}"]
         if obs.array is None or obs.array.shape != exp.shape:

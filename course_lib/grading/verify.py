@@ -56,7 +56,13 @@ def judge(request: dict[str, Any], arrays: dict[str, Any]) -> dict[str, Any]:
         missing = [key for key in expected if key != "params" and key not in got]
         if missing:
             return {"ok": False, "message": f"no result recorded for {', '.join(missing)}"}
-        message = exercise.compare(got, expected, inputs)
+        try:
+            message = exercise.compare(got, expected, inputs)
+        except Exception as exc:  # noqa: BLE001 - an unexpected result the comparison cannot read
+            message = (
+                f"{exercise.signature} returned a result that cannot be compared with the reference "
+                f"({type(exc).__name__}: {exc}). Hint: return exactly what the exercise describes."
+            )
         if message:
             prefix = "Hidden test " if case.get("hidden") else "Test "
             return {"ok": False, "message": f"{prefix}{i + 1} of {len(cases)} failed: {message}"}
