@@ -104,6 +104,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     train.add_argument(
         "--table-utterances", type=_positive_int, default=6, help="test utterances in the comparison table"
     )
+    train.add_argument(
+        "--table-seconds",
+        type=_positive_float,
+        default=4.0,
+        help="crop table utterances to this many seconds",
+    )
     train.add_argument("--no-progress", action="store_true", help="no progress bars")
     train.add_argument("--out", default="runs/denoise", help="output folder (default: runs/denoise)")
     train.set_defaults(func=run_train)
@@ -210,7 +216,12 @@ def run_train(args: argparse.Namespace) -> int:
         for kind in ("white", "pink")
     ]
     table = compute_comparison_table(
-        model, test_set, seed=args.seed, max_utterances=args.table_utterances, show_progress=show
+        model,
+        test_set,
+        seed=args.seed,
+        max_utterances=args.table_utterances,
+        max_seconds=args.table_seconds,
+        show_progress=show,
     )
     metrics = {
         "command": _command_line(),

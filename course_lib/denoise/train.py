@@ -37,7 +37,7 @@ from course_lib.denoise.model import LinearDenoiser
 from course_lib.denoise.stft import HOP_LENGTH, N_FFT, compute_stft, reconstruct_waveform
 
 SAMPLE_RATE = 16000  # the model's rate; equal to course_lib.denoise.audio.SAMPLE_RATE
-NUM_EPOCHS = 40  # default schedule: 40 epochs of batch 256 on the mixed training set (~3,000 updates)
+NUM_EPOCHS = 14  # default schedule: 14 epochs of batch 256 on the mixed training set (~3,000 updates)
 BATCH_SIZE = 256
 TRAIN_NOISES = ("white", "pink", "brown", "babble", "hum")  # the default training noise "mix"
 TRAIN_SNRS = (0.0, 5.0, 10.0)
