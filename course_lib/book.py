@@ -29,6 +29,7 @@ __all__ = [
     "get_cache_dir",
     "load_book_data",
     "make_cache_key",
+    "make_markdown_table",
     "train_or_load_denoiser",
     "train_or_load_mlp",
 ]
@@ -103,6 +104,39 @@ def make_cache_key(kind: str, settings: dict[str, Any]) -> str:
     """
     digest = hashlib.sha1(json.dumps(settings, sort_keys=True).encode("utf-8")).hexdigest()[:12]
     return f"{kind}-{digest}"
+
+
+def make_markdown_table(
+    rows: list[dict[str, Any]],
+    columns: list[tuple[str, str, str]],
+) -> Any:
+    """Format computed rows as a Markdown table that the book renders as a table.
+
+    Book pages: every page that shows a table of computed numbers.
+
+    Args:
+        rows: One dict per row.
+        columns: ``(key, header, format)`` per column, e.g. ``("accuracy", "test accuracy", "{:.1%}")``.
+
+    Returns:
+        An :class:`IPython.display.Markdown` object (display it, or let it be the cell's value).
+
+    Raises:
+        CourseError: if a row lacks one of the keys.
+    """
+    from IPython.display import Markdown
+
+    lines = [
+        "| " + " | ".join(header for _, header, _ in columns) + " |",
+        "|" + "|".join("---:" for _ in columns) + "|",
+    ]
+    for row in rows:
+        try:
+            cells = [fmt.format(row[key]) for key, _, fmt in columns]
+        except KeyError as exc:
+            raise CourseError(f"table row {row} lacks the column {exc}: pass rows with every key") from exc
+        lines.append("| " + " | ".join(cells) + " |")
+    return Markdown("\n".join(lines))
 
 
 def train_or_load_mlp(
@@ -181,6 +215,78 @@ def train_or_load_mlp(
     return model, history, path
 
 
-def train_or_load_denoiser(**settings: Any) -> Any:
-    """Train the Chapter 2 denoiser once per build (see :func:`train_or_load_mlp`)."""
-    raise CourseError("train_or_load_denoiser is not available yet")
+def train_or_load_denoiser(
+    noise: str | tuple[str, ...] = "mix",
+    snr_db: float | tuple[float, ...] = (0.0, 5.0, 10.0),
+    num_epochs: int = 4,
+    lr: float = 1e-3,
+    batch_size: int = 256,
+    seed: int = 0,
+    device: str = "auto",
+    num_utterances: int | None = None,
+    cache_dir: str | Path | None = None,
+) -> tuple[Any, list[dict[str, Any]], Path]:
+    """Train the Chapter 2 denoiser on the embedded speech once per build; later calls load it.
+
+    The training set mixes every clean training utterance with each noise kind at
+    an SNR drawn from ``snr_db`` (see :func:`course_lib.denoise.train.make_training_set`).
+    The book trains for a few epochs to keep its build short; the command line's
+    default (``python -m course_lib denoise train``) trains longer.
+
+    Book pages: Chapter 2, "Training", "Inference", "Evaluation", "Listening".
+
+    Args:
+        noise: A noise kind, several, or ``"mix"`` (white, pink, brown, babble, hum).
+        snr_db: Input SNR in dB, or several to draw from.
+        num_epochs: Passes over the training frames.
+        lr: Adam's learning rate.
+        batch_size: Frames per update.
+        seed: Seeds the noise, the initialization and the shuffling.
+        device: ``"auto"`` (cuda, mps, cpu) or a device name.
+        num_utterances: Use only the first this many training utterances (``None``: all).
+        cache_dir: Folder of the cached checkpoints (default: :func:`get_cache_dir`).
+
+    Returns:
+        ``(model, history, checkpoint_path)``: the :class:`~course_lib.denoise.model.LinearDenoiser`
+        on the CPU in eval mode, its per-epoch history (``epoch``, ``train_loss``,
+        ``seconds``) and the checkpoint file.
+    """
+    from course_lib.core import seed_everything
+    from course_lib.denoise.audio import load_corpus
+    from course_lib.denoise.model import LinearDenoiser
+    from course_lib.denoise.train import load_denoiser, make_training_set, save_denoiser, train_denoiser
+
+    settings = {
+        "noise": list(noise) if isinstance(noise, (tuple, list)) else noise,
+        "snr_db": list(snr_db) if isinstance(snr_db, (tuple, list)) else float(snr_db),
+        "num_epochs": int(num_epochs),
+        "lr": float(lr),
+        "batch_size": int(batch_size),
+        "seed": int(seed),
+        "num_utterances": num_utterances,
+    }
+    folder = Path(cache_dir) if cache_dir is not None else get_cache_dir()
+    path = folder / f"{make_cache_key('denoiser', settings)}.pt"
+    if path.is_file():
+        model, checkpoint = load_denoiser(path)
+        return model, list(checkpoint["history"]), path
+    utterances = load_corpus("train")[:num_utterances]
+    X, y = make_training_set(utterances, noise=noise, snr_db=snr_db, seed=seed)
+    seed_everything(seed)
+    model = LinearDenoiser()
+    history = train_denoiser(
+        model,
+        X,
+        y,
+        num_epochs=num_epochs,
+        lr=lr,
+        batch_size=batch_size,
+        seed=seed,
+        device=device,
+        show_progress=False,
+    )
+    model = model.cpu().eval()
+    partial = path.with_suffix(".partial")
+    save_denoiser(partial, model, history, num_frames=int(X.shape[0]), **settings)
+    partial.replace(path)
+    return model, history, path

@@ -26,6 +26,7 @@ noise and SNR".
 from __future__ import annotations
 
 import base64
+import html
 import io
 import json
 from collections.abc import Callable, Sequence
@@ -34,13 +35,11 @@ from typing import Any
 
 import ipywidgets as widgets
 import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
 from IPython.display import display
 
 from course_lib.core import CourseError
-
-# Figures are rendered to PNG bytes; never open a window.
-matplotlib.use("Agg", force=False)
-import matplotlib.pyplot as plt  # noqa: E402
 
 __all__ = [
     "DenoiseLiveWidget",
@@ -453,23 +452,238 @@ def _data_uri(mime: str, payload: str | bytes) -> str:
     return f"data:{mime};base64,{payload}"
 
 
+def _denoise_figure(title: str, entry: dict[str, Any]) -> str:
+    """HTML of one signal: its spectrogram image and an audio player, both embedded as data URIs."""
+    return (
+        f'<figure class="dlsp-figure"><figcaption>{html.escape(title)}</figcaption>'
+        f'<img alt="spectrogram: {html.escape(title)}" src="{_data_uri("image/png", entry["image"])}">'
+        f'<audio controls preload="metadata" src="{_data_uri("audio/wav", entry["audio"])}"></audio></figure>'
+    )
+
+
+def _denoise_condition_html(condition: dict[str, Any]) -> str:
+    """HTML for one (noise, SNR) condition: noisy and denoised signals and a metrics table."""
+    noise, snr = condition["noise"], float(condition["snr_db"])
+    rows = [("noisy input", condition["noisy"]["metrics"])]
+    if "spectral_subtraction" in condition:
+        rows.append(("spectral subtraction", condition["spectral_subtraction"]["metrics"]))
+    rows.append(("linear denoiser", condition["denoised"]["metrics"]))
+    body = "".join(
+        f"<tr><th>{name}</th><td>{m['snr']:.1f}</td><td>{m['si_sdr']:.1f}</td><td>{m['stoi']:.2f}</td></tr>"
+        for name, m in rows
+    )
+    gain = condition["denoised"]["metrics"]["snr"] - condition["noisy"]["metrics"]["snr"]
+    return (
+        f'<div class="dlsp-condition"><p><b>{html.escape(noise)} noise at {snr:g} dB input SNR</b>: '
+        f"the denoiser changes the SNR by {gain:+.1f} dB.</p>"
+        '<div class="dlsp-players">'
+        + _denoise_figure(f"noisy ({noise}, {snr:g} dB)", condition["noisy"])
+        + _denoise_figure("denoised", condition["denoised"])
+        + "</div>"
+        '<table class="dlsp-metrics"><tr><th>this clip</th><th>SNR (dB)</th><th>SI-SDR (dB)</th>'
+        f"<th>STOI</th></tr>{body}</table></div>"
+    )
+
+
 def make_denoise_static_widget(sweep: dict[str, Any]) -> widgets.VBox:
     """Build the offline noise / SNR explorer (spectrograms, audio players, metrics) from a sweep.
+
+    The clean clip is shown once; the noise kind and the input SNR (toggle
+    buttons) select, in the browser, the noisy mixture and the denoiser's output:
+    their spectrograms, audio players and SNR, SI-SDR and STOI next to spectral
+    subtraction's. Audio and images are embedded as data URIs, so the page plays
+    them with no server.
 
     Book page: Chapter 2, "Try it: noise and SNR".
 
     Args:
-        sweep: The parsed ``denoise_sweep.json``.
+        sweep: The parsed ``denoise_sweep.json``: ``noises``, ``snrs``, ``utterance``
+            (``text``, ``voice``), ``clean`` (``audio``, ``image``: base64 WAV and
+            PNG) and ``conditions``: one per noise and SNR with ``noise``,
+            ``snr_db``, ``noisy`` and ``denoised`` (each ``audio``, ``image``,
+            ``metrics`` {``snr``, ``si_sdr``, ``stoi``}) and optionally
+            ``spectral_subtraction`` (``metrics``).
 
     Returns:
-        A VBox with the controls and the nested stacks; ``controls`` and ``links``
-        attributes as in :func:`make_mnist_static_widget`.
+        A VBox with the clean clip, the two controls and the nested stacks;
+        ``controls`` (``"noise"``, ``"snr_db"``) and ``links`` attributes as in
+        :func:`make_mnist_static_widget`.
+
+    Raises:
+        CourseError: if the sweep lacks a field or a (noise, SNR) condition.
     """
-    raise CourseError("the denoising sweep format is not supported yet")
+    try:
+        noises = [str(n) for n in sweep["noises"]]
+        snrs = [float(v) for v in sweep["snrs"]]
+        table = {(c["noise"], float(c["snr_db"])): c for c in sweep["conditions"]}
+        clean = sweep["clean"]
+        utterance = sweep.get("utterance", {})
+    except (KeyError, TypeError, ValueError) as exc:
+        raise CourseError(f"the denoising sweep lacks {exc}: recompute it with 'make sweeps'") from exc
+    missing = [(n, v) for n in noises for v in snrs if (n, v) not in table]
+    if missing:
+        raise CourseError(
+            f"the denoising sweep lacks the conditions {missing}: recompute it with 'make sweeps'"
+        )
+    style = {"description_width": "110px"}
+    noise_control = widgets.ToggleButtons(options=noises, description="noise", style=style)
+    snr_control = widgets.ToggleButtons(
+        options=[f"{v:g} dB" for v in snrs], index=min(1, len(snrs) - 1), description="input SNR", style=style
+    )
+    text = html.escape(str(utterance.get("text", "")))
+    voice = html.escape(str(utterance.get("voice", "")))
+    header = widgets.HTML(
+        f'<p>A held-out sentence (voice <i>{voice}</i>, never heard in training): "{text}"</p>'
+        f'<div class="dlsp-players">{_denoise_figure("clean", clean)}</div>'
+    )
+
+    def make_leaf(key: tuple[int, ...]) -> widgets.Widget:
+        return widgets.HTML(_denoise_condition_html(table[(noises[key[0]], snrs[key[1]])]))
+
+    stack, links = make_nested_stack([noise_control, snr_control], make_leaf)
+    box = widgets.VBox([header, noise_control, snr_control, stack], layout=widgets.Layout(width="100%"))
+    box.add_class("dlsp-static-widget")
+    box.add_class("dlsp-denoise-widget")
+    box.controls = {"noise": noise_control, "snr_db": snr_control}
+    box.links = links
+    return box
 
 
 class DenoiseLiveWidget(widgets.VBox):
-    """Controls that train the linear denoiser in the kernel and play the result (needs a kernel)."""
+    """Controls that train the linear denoiser in the kernel, then show and play the result (needs a kernel).
 
-    def __init__(self) -> None:
-        super().__init__([])
+    Training uses the embedded corpus's training utterances mixed with the chosen
+    noise at the chosen SNR; the result is applied to a held-out utterance mixed
+    the same way, shown as spectrograms and audio players with its SNR, SI-SDR
+    and STOI.
+
+    Book page: Chapter 2, "Try it: noise and SNR" (the live version, for Jupyter,
+    Binder or Colab).
+
+    Args:
+        num_utterances: Training utterances to use (fewer is faster; ``None``: all).
+        max_epochs: Upper end of the epochs slider.
+        seed: Seeds the noise and the training.
+        device: ``"auto"`` (cuda, mps, cpu) or a device name.
+    """
+
+    def __init__(
+        self,
+        num_utterances: int | None = 20,
+        max_epochs: int = 20,
+        seed: int = 0,
+        device: str = "auto",
+    ) -> None:
+        from course_lib.denoise.noise import NOISE_KINDS
+
+        style = {"description_width": "110px"}
+        self.num_utterances = num_utterances
+        self.seed = seed
+        self.device = device
+        kinds = [k for k in NOISE_KINDS if k != "file"]
+        self.noise = widgets.Dropdown(options=kinds, value="white", description="noise", style=style)
+        self.snr_db = widgets.IntSlider(
+            value=5, min=-5, max=20, step=1, description="input SNR (dB)", style=style
+        )
+        self.num_epochs = widgets.IntSlider(value=3, min=1, max=max_epochs, description="epochs", style=style)
+        self.train_button = widgets.Button(description="Train", button_style="primary", icon="play")
+        self.progress = widgets.IntProgress(value=0, min=0, max=1, description="epoch 0", style=style)
+        self.status = widgets.HTML("Choose the settings and press <b>Train</b>.")
+        self.output = widgets.Output()
+        self.history: list[dict[str, Any]] = []
+        self.metrics: dict[str, dict[str, float]] = {}
+        self.train_button.on_click(lambda _button: self.train())
+        for control in (self.noise, self.snr_db, self.num_epochs):
+            control.observe(self._on_change, names="value")
+        super().__init__(
+            [
+                widgets.HBox([self.noise, self.snr_db]),
+                widgets.HBox([self.num_epochs, self.train_button, self.progress]),
+                self.status,
+                self.output,
+            ]
+        )
+        self.add_class("dlsp-live-widget")
+
+    def _on_change(self, _change: dict) -> None:
+        self.status.value = "Settings changed: press <b>Train</b> to retrain."
+
+    def train(self) -> list[dict[str, Any]]:
+        """Train with the current settings, then denoise a held-out clip and show the result.
+
+        Returns:
+            The per-epoch history of :func:`course_lib.denoise.train.train_denoiser`.
+        """
+        from IPython.display import Audio
+
+        from course_lib.core import seed_everything
+        from course_lib.denoise.audio import SAMPLE_RATE, load_corpus
+        from course_lib.denoise.metrics import compute_metrics
+        from course_lib.denoise.model import LinearDenoiser
+        from course_lib.denoise.noise import make_noisy_pair
+        from course_lib.denoise.plot import plot_spectrograms
+        from course_lib.denoise.stft import compute_magnitude
+        from course_lib.denoise.train import denoise_waveform, make_training_set, train_denoiser
+
+        noise, snr_db, num_epochs = (
+            str(self.noise.value),
+            float(self.snr_db.value),
+            int(self.num_epochs.value),
+        )
+        self.train_button.disabled = True
+        self.progress.max, self.progress.value, self.progress.description = num_epochs, 0, "epoch 0"
+        try:
+            self.status.value = f"Mixing the training speech with {noise} noise at {snr_db:g} dB..."
+            utterances = load_corpus("train")[: self.num_utterances]
+            X, y = make_training_set(utterances, noise=noise, snr_db=snr_db, seed=self.seed)
+            self.status.value = f"Training on {X.shape[0]:,} frames for {num_epochs} epochs..."
+
+            def on_epoch(record: dict[str, Any]) -> None:
+                self.progress.value = record["epoch"]
+                self.progress.description = f"epoch {record['epoch']}"
+
+            seed_everything(self.seed)
+            model = LinearDenoiser()
+            history = train_denoiser(
+                model,
+                X,
+                y,
+                num_epochs=num_epochs,
+                seed=self.seed,
+                device=self.device,
+                show_progress=False,
+                callback=on_epoch,
+            )
+            model = model.cpu().eval()
+            clean = load_corpus("test")[0].waveform
+            noisy, _ = make_noisy_pair(clean, noise, snr_db, seed=self.seed, split="test")
+            denoised = denoise_waveform(model, noisy)
+        finally:
+            self.train_button.disabled = False
+        self.history = history
+        self.metrics = {
+            "noisy": compute_metrics(clean, noisy, SAMPLE_RATE),
+            "denoised": compute_metrics(clean, denoised, SAMPLE_RATE),
+        }
+        with self.output:
+            self.output.clear_output(wait=True)
+            fig = plot_spectrograms(
+                {
+                    "clean": compute_magnitude(clean),
+                    f"noisy ({noise}, {snr_db:g} dB)": compute_magnitude(noisy),
+                    "denoised": compute_magnitude(denoised),
+                }
+            )
+            display(fig)
+            plt.close(fig)
+            for name, waveform in (("clean", clean), ("noisy", noisy), ("denoised", denoised)):
+                # Clipped to [-1, 1] as a WAV file would be; not normalized, so loudness compares.
+                player = Audio(np.clip(waveform, -1.0, 1.0), rate=SAMPLE_RATE, normalize=False)
+                display(widgets.HTML(f"<b>{name}</b>"), player)
+        gain = self.metrics["denoised"]["snr"] - self.metrics["noisy"]["snr"]
+        self.status.value = (
+            f"Done: final training loss {history[-1]['train_loss']:.4g}; on a held-out sentence the SNR goes "
+            f"from {self.metrics['noisy']['snr']:.1f} to {self.metrics['denoised']['snr']:.1f} dB "
+            f"({gain:+.1f} dB)."
+        )
+        return history

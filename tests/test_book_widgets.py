@@ -9,7 +9,13 @@ import torch
 from course_lib.book import find_project_root, make_cache_key, train_or_load_mlp
 from course_lib.core import CourseError
 from course_lib.mnist.data import MNISTData, load_mnist
-from course_lib.widgets import MnistLiveWidget, make_mnist_static_widget, make_nested_stack
+from course_lib.widgets import (
+    DenoiseLiveWidget,
+    MnistLiveWidget,
+    make_denoise_static_widget,
+    make_mnist_static_widget,
+    make_nested_stack,
+)
 
 
 def _history(num_epochs: int, start: float) -> list[dict]:
@@ -135,3 +141,81 @@ def test_cache_key_and_project_root(tmp_path) -> None:
     assert (find_project_root() / "_config.yml").is_file()
     with pytest.raises(CourseError, match="_config.yml"):
         find_project_root(tmp_path)
+
+
+def _tiny_png_and_wav() -> tuple[str, str]:
+    import base64
+    import io
+
+    import matplotlib.pyplot as plt
+    import numpy as np
+    import soundfile as sf
+
+    from course_lib.widgets import render_png
+
+    fig, ax = plt.subplots(figsize=(1, 1))
+    ax.plot([0, 1])
+    png = base64.b64encode(render_png(fig, dpi=20)).decode("ascii")
+    buffer = io.BytesIO()
+    sf.write(buffer, np.zeros(1600, dtype=np.float32), 16000, format="WAV", subtype="PCM_16")
+    return png, base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def _denoise_sweep() -> dict:
+    png, wav = _tiny_png_and_wav()
+    conditions = []
+    for i, noise in enumerate(("white", "babble")):
+        for j, snr in enumerate((0.0, 5.0, 10.0)):
+            metrics_in = {"snr": snr, "si_sdr": snr - 1.0, "stoi": 0.6 + 0.01 * j}
+            metrics_out = {"snr": snr + 4.0 + i, "si_sdr": snr + 2.0, "stoi": 0.7}
+            conditions.append(
+                {
+                    "noise": noise,
+                    "snr_db": snr,
+                    "noisy": {"audio": wav, "image": png, "metrics": metrics_in},
+                    "denoised": {"audio": wav, "image": png, "metrics": metrics_out},
+                    "spectral_subtraction": {"metrics": {"snr": snr + 1.0, "si_sdr": snr, "stoi": 0.65}},
+                }
+            )
+    return {
+        "command": "hand-made",
+        "noises": ["white", "babble"],
+        "snrs": [0.0, 5.0, 10.0],
+        "utterance": {"text": "a <test> sentence", "voice": "en+f3"},
+        "clean": {"audio": wav, "image": png},
+        "conditions": conditions,
+    }
+
+
+def test_static_denoise_widget_links_noise_and_snr_to_nested_stacks_with_embedded_media() -> None:
+    box = make_denoise_static_widget(_denoise_sweep())
+    noise, snr = box.controls["noise"], box.controls["snr_db"]
+    assert list(noise.options) == ["white", "babble"] and list(snr.options) == ["0 dB", "5 dB", "10 dB"]
+    outer = box.children[-1]
+    assert len(outer.children) == 2 and all(len(s.children) == 3 for s in outer.children)
+    links = _links(box)
+    assert (noise, "index", outer, "selected_index") in links
+    assert all((snr, "index", s, "selected_index") in links for s in outer.children)
+    leaf = outer.children[1].children[2].value  # babble, 10 dB
+    assert "babble noise at 10 dB input SNR" in leaf and "+5.0 dB" in leaf  # 10 -> 15 dB
+    assert leaf.count('src="data:audio/wav;base64,') == 2 and leaf.count('src="data:image/png;base64,') == 2
+    assert "spectral subtraction" in leaf
+    header = box.children[0].value
+    assert "a &lt;test&gt; sentence" in header and header.count("data:audio/wav") == 1  # clean clip once
+
+
+def test_static_denoise_widget_rejects_a_missing_condition() -> None:
+    sweep = _denoise_sweep()
+    sweep["conditions"].pop(0)
+    with pytest.raises(CourseError, match="lacks the conditions"):
+        make_denoise_static_widget(sweep)
+
+
+def test_live_denoise_widget_trains_and_reports_metrics() -> None:
+    live = DenoiseLiveWidget(num_utterances=2, device="cpu")
+    live.noise.value, live.snr_db.value, live.num_epochs.value = "white", 5, 1
+    live.train_button.click()
+    assert len(live.history) == 1 and live.progress.value == 1
+    assert set(live.metrics) == {"noisy", "denoised"}
+    assert abs(live.metrics["noisy"]["snr"] - 5.0) < 0.1  # mixed at exactly 5 dB
+    assert "SNR goes from" in live.status.value
