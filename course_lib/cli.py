@@ -1,4 +1,4 @@
-"""Command line: ``python -m course_lib mnist ...`` (Chapter 1) and ``python -m course_lib denoise ...`` (Chapter 2).
+"""Command line: ``python -m course_lib mnist ...`` (Chapter 1), ``... denoise ...`` (Chapter 2).
 
 Each chapter adds its own sub-commands through ``add_parser(subparsers)`` in its
 ``cli`` module. A :class:`~course_lib.core.CourseError` (bad input) is printed on

@@ -7,8 +7,9 @@ how to run on a GPU).
 from __future__ import annotations
 
 import random
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any, Iterable, Iterator, TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 import torch
@@ -118,11 +119,19 @@ def load_checkpoint(path: str | Path) -> dict:
     """
     path = Path(path)
     if not path.is_file():
-        raise CourseError(f"checkpoint {str(path)!r} not found: train one first (e.g. 'train --out DIR' writes DIR/checkpoint.pt)")
+        raise CourseError(
+            f"checkpoint {str(path)!r} not found: train one first ('train --out DIR' writes one)"
+        )
     try:
         ckpt = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # noqa: BLE001 - any unpickling failure means "not our file"
-        raise CourseError(f"checkpoint {str(path)!r} could not be read ({type(exc).__name__}): is it a file written by 'train'?") from exc
+        raise CourseError(
+            f"checkpoint {str(path)!r} could not be read ({type(exc).__name__}): "
+            "pass a file written by 'train --out DIR'"
+        ) from exc
     if not isinstance(ckpt, dict) or not {"config", "history", "state_dict"} <= set(ckpt):
-        raise CourseError(f"{str(path)!r} is not a course_lib checkpoint (missing config/history/state_dict): retrain with 'train --out DIR'")
+        raise CourseError(
+            f"{str(path)!r} is not a course_lib checkpoint (missing config/history/state_dict): "
+            "retrain with 'train --out DIR'"
+        )
     return ckpt
