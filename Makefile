@@ -71,7 +71,7 @@ sweeps: $(STAMP)  ## recompute the committed widget sweeps (book/data/*.json)
 corpus:  ## maintainers only: re-synthesize the embedded speech corpus (needs espeak-ng)
 	$(PY) scripts/make_speech_corpus.py
 
-# ---- instructor workflow (nbgrader); see book/instructors.md ----
+# ---- instructor workflow (nbgrader); see solutions/README.md and the book's instructors page ----
 release: $(STAMP)  ## generate the student versions in exercises/ from solutions/
 	$(PY) -m course_lib.grading release
 
