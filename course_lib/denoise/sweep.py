@@ -123,7 +123,7 @@ def compute_sweep(
         text), ``clean`` (``audio``, ``image``), ``conditions`` (one per noise and SNR:
         ``noise``, ``snr_db``, ``noisy`` and ``denoised`` each with ``audio``, ``image``
         and ``metrics`` {snr, si_sdr, stoi}, plus ``spectral_subtraction`` metrics),
-        ``history`` (``epoch`` and ``train_loss`` lists) and ``config`` (the model's
+        ``history`` (``epoch``, ``train_loss`` and ``seconds`` lists) and ``config`` (the model's
         settings). Audio is base64 WAV, images base64 PNG.
 
     Raises:
@@ -194,6 +194,7 @@ def compute_sweep(
         "history": {
             "epoch": [h["epoch"] for h in history],
             "train_loss": [round(h["train_loss"], 6) for h in history],
+            "seconds": [round(h["seconds"], 2) for h in history],
         },
         "config": model.config(),
     }
