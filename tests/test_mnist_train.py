@@ -171,3 +171,13 @@ def test_load_mlp_errors(tmp_path):
     (tmp_path / "junk.pt").write_bytes(b"not a checkpoint")
     with pytest.raises(CourseError, match="could not be read"):
         load_mlp(tmp_path / "junk.pt")
+
+
+def test_mixed_precision_runs_on_cpu(small_data):
+    torch.manual_seed(0)
+    model = MLP(num_layers=1, num_hiddens=32)
+    history = train_mlp(
+        model, small_data, num_epochs=1, mixed_precision=True, device="cpu", show_progress=False
+    )
+    assert 0.0 < history[0]["train_loss"] < 3.0 and history[0]["test_accuracy"] > 0.3
+    assert all(p.dtype == torch.float32 for p in model.parameters())  # weights stay fp32
