@@ -152,7 +152,6 @@ def run_train(args: argparse.Namespace) -> int:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    import torch
 
     from course_lib.core import get_device, seed_everything
     from course_lib.denoise.audio import SAMPLE_RATE, load_corpus, save_audio
@@ -256,7 +255,6 @@ def run_train(args: argparse.Namespace) -> int:
     ax = plot_comparison(table, metric="si_sdr", snr_db=5.0)
     ax.figure.savefig(out / "comparison.png", dpi=110, bbox_inches="tight")
     plt.close(ax.figure)
-    torch.set_num_threads(torch.get_num_threads())
     for row in evaluation:
         print(
             f"{row['noise']} noise at 5 dB: SNR {row['input_snr']:.2f} -> {row['output_snr']:.2f} dB, "
