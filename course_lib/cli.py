@@ -9,8 +9,47 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import NoReturn
 
 from course_lib.core import CourseError
+
+
+# ---- argument types shared by the chapters: argparse turns ArgumentTypeError into "error: ...", exit 2 ----
+def non_negative_int(text: str) -> int:
+    """argparse type: a whole number >= 0."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
+    return value
+
+
+def positive_int(text: str) -> int:
+    """argparse type: a whole number >= 1."""
+    value = non_negative_int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    """argparse type: a finite number > 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
+    return value
+
+
+class OneLineErrorParser(argparse.ArgumentParser):
+    """An ArgumentParser whose usage errors are one line (``prog: error: ... (see --help)``), status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -18,7 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     from course_lib.denoise import cli as denoise_cli
     from course_lib.mnist import cli as mnist_cli
 
-    parser = argparse.ArgumentParser(
+    parser = OneLineErrorParser(
         prog="python -m course_lib",
         description="Deep Learning for Signal Processing: reference models, training and figures.",
     )

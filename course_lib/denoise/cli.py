@@ -19,37 +19,8 @@ import shlex
 import sys
 from pathlib import Path
 
+from course_lib.cli import non_negative_int, positive_float, positive_int
 from course_lib.core import DEVICE_CHOICES, CourseError
-
-
-def _non_negative_int(text: str) -> int:
-    """argparse type: an integer >= 0."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
-    return value
-
-
-def _positive_int(text: str) -> int:
-    """argparse type: an integer >= 1."""
-    value = _non_negative_int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    """argparse type: a number > 0."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be > 0, got {value}")
-    return value
 
 
 def _snr_list(text: str) -> tuple[float, ...]:
@@ -81,32 +52,32 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     train = commands.add_parser(
         "train", help="train on the embedded corpus; write checkpoint, metrics, figures"
     )
-    train.add_argument("--epochs", type=_non_negative_int, default=NUM_EPOCHS, help="passes over the frames")
-    train.add_argument("--batch-size", type=_positive_int, default=BATCH_SIZE, help="frames per update")
+    train.add_argument("--epochs", type=non_negative_int, default=NUM_EPOCHS, help="passes over the frames")
+    train.add_argument("--batch-size", type=positive_int, default=BATCH_SIZE, help="frames per update")
     train.add_argument(
         "--full-batch", action="store_true", help="one update per epoch on all frames (the reference)"
     )
-    train.add_argument("--hiddens", type=_positive_int, default=1024, help="units per hidden layer")
-    train.add_argument("--layers", type=_positive_int, default=2, help="number of hidden layers")
-    train.add_argument("--lr", type=_positive_float, default=1e-3, help="Adam learning rate")
-    train.add_argument("--seed", type=_non_negative_int, default=0)
+    train.add_argument("--hiddens", type=positive_int, default=1024, help="units per hidden layer")
+    train.add_argument("--layers", type=positive_int, default=2, help="number of hidden layers")
+    train.add_argument("--lr", type=positive_float, default=1e-3, help="Adam learning rate")
+    train.add_argument("--seed", type=non_negative_int, default=0)
     train.add_argument("--device", choices=DEVICE_CHOICES, default="auto")
     train.add_argument(
         "--noise", default="mix", help="training noise: a kind, a comma list, or 'mix' (all five kinds)"
     )
     train.add_argument("--snr", type=_snr_list, default=(0.0, 5.0, 10.0), help="training SNR(s) in dB")
-    train.add_argument("--context", type=_non_negative_int, default=0, help="context frames on each side")
+    train.add_argument("--context", type=non_negative_int, default=0, help="context frames on each side")
     train.add_argument("--log-compress", action="store_true", help="log1p-compress the input magnitudes")
     train.add_argument("--mask", action="store_true", help="predict a sigmoid mask on the noisy magnitude")
     train.add_argument(
-        "--train-utterances", type=_positive_int, default=None, help="use only this many training utterances"
+        "--train-utterances", type=positive_int, default=None, help="use only this many training utterances"
     )
     train.add_argument(
-        "--table-utterances", type=_positive_int, default=6, help="test utterances in the comparison table"
+        "--table-utterances", type=positive_int, default=6, help="test utterances in the comparison table"
     )
     train.add_argument(
         "--table-seconds",
-        type=_positive_float,
+        type=positive_float,
         default=4.0,
         help="crop table utterances to this many seconds",
     )
@@ -128,7 +99,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     evaluate.add_argument("--noise", default="white", help="noise kind")
     evaluate.add_argument("--snr", type=float, default=5.0, help="input SNR in dB")
-    evaluate.add_argument("--seed", type=_non_negative_int, default=0)
+    evaluate.add_argument("--seed", type=non_negative_int, default=0)
     evaluate.add_argument("--device", choices=DEVICE_CHOICES, default="auto")
     evaluate.add_argument("--json", action="store_true", help="print JSON")
     evaluate.set_defaults(func=run_evaluate)
@@ -136,8 +107,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     sweep = commands.add_parser("sweep", help="precompute the book's static denoising widget (JSON)")
     sweep.add_argument("--out", required=True, help="JSON file to write")
     sweep.add_argument("--checkpoint", default=None, help="use this model instead of training one")
-    sweep.add_argument("--epochs", type=_non_negative_int, default=NUM_EPOCHS)
-    sweep.add_argument("--seed", type=_non_negative_int, default=0)
+    sweep.add_argument("--epochs", type=non_negative_int, default=NUM_EPOCHS)
+    sweep.add_argument("--seed", type=non_negative_int, default=0)
     sweep.add_argument("--device", choices=DEVICE_CHOICES, default="auto")
     sweep.add_argument("--no-progress", action="store_true")
     sweep.set_defaults(func=run_sweep)

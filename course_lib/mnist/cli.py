@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from course_lib.cli import non_negative_int, positive_float, positive_int
 from course_lib.core import DEVICE_CHOICES, CourseError
 
 DEFAULT_OUT = "runs/mnist-demo"
@@ -34,28 +35,7 @@ FIGURE_FILES = (
 )
 
 
-# ---- argument types: argparse turns their ValueError/ArgumentTypeError into "error: ..." and exit 2 ----
-def _non_negative_int(text: str) -> int:
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
-    return value
-
-
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    value = float(text)
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
-    return value
-
-
+# ---- Chapter 1 argument types (the shared ones are in course_lib.cli) ----
 def _dropout(text: str) -> float:
     value = float(text)
     if not 0.0 <= value < 1.0:
@@ -68,7 +48,7 @@ def _dropout_list(text: str) -> list[float]:
 
 
 def _layers_list(text: str) -> list[int]:
-    return [_non_negative_int(t) for t in text.split(",") if t.strip()]
+    return [non_negative_int(t) for t in text.split(",") if t.strip()]
 
 
 def _add_data_args(p: argparse.ArgumentParser) -> None:
@@ -89,7 +69,7 @@ def _add_data_args(p: argparse.ArgumentParser) -> None:
 
 
 def _add_common_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--seed", type=_non_negative_int, default=0, help="seed (default: %(default)s)")
+    p.add_argument("--seed", type=non_negative_int, default=0, help="seed (default: %(default)s)")
     p.add_argument(
         "--device", choices=DEVICE_CHOICES, default="auto", help="compute device (default: %(default)s)"
     )
@@ -98,20 +78,20 @@ def _add_common_args(p: argparse.ArgumentParser) -> None:
 
 def _add_model_args(p: argparse.ArgumentParser) -> None:
     p.add_argument(
-        "--epochs", type=_non_negative_int, default=20, help="training epochs (default: %(default)s)"
+        "--epochs", type=non_negative_int, default=20, help="training epochs (default: %(default)s)"
     )
-    p.add_argument("--layers", type=_non_negative_int, default=5, help="hidden layers (default: %(default)s)")
+    p.add_argument("--layers", type=non_negative_int, default=5, help="hidden layers (default: %(default)s)")
     p.add_argument(
-        "--hiddens", type=_positive_int, default=1024, help="units per hidden layer (default: %(default)s)"
+        "--hiddens", type=positive_int, default=1024, help="units per hidden layer (default: %(default)s)"
     )
     p.add_argument(
         "--dropout", type=_dropout, default=0.2, help="dropout rate in [0, 1) (default: %(default)s)"
     )
     p.add_argument(
-        "--batch-size", type=_positive_int, default=128, help="mini-batch size (default: %(default)s)"
+        "--batch-size", type=positive_int, default=128, help="mini-batch size (default: %(default)s)"
     )
     p.add_argument(
-        "--lr", type=_positive_float, default=1e-3, help="Adam learning rate (default: %(default)s)"
+        "--lr", type=positive_float, default=1e-3, help="Adam learning rate (default: %(default)s)"
     )
     p.add_argument(
         "--mixed-precision",
@@ -124,7 +104,7 @@ def _add_model_args(p: argparse.ArgumentParser) -> None:
 def _add_figure_args(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--num-embed",
-        type=_positive_int,
+        type=positive_int,
         default=1000,
         help="test images embedded with PCA and t-SNE per layer, the same number of each digit "
         "(default: %(default)s)",
@@ -177,7 +157,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         action="store_true",
         help="keep dropout on while evaluating, as the original notebook did (random, slightly lower)",
     )
-    evaluate.add_argument("--batch-size", type=_positive_int, default=1024, help="evaluation batch size")
+    evaluate.add_argument("--batch-size", type=positive_int, default=1024, help="evaluation batch size")
     evaluate.add_argument(
         "--json", action="store_true", help='print {"accuracy": ..., "loss": ..., "n": ...}'
     )
@@ -207,7 +187,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     )
     sweep.add_argument("--out", default=DEFAULT_SWEEP_OUT, help="JSON file (default: %(default)s)")
     sweep.add_argument(
-        "--epochs", type=_non_negative_int, default=20, help="epochs per run (default: %(default)s)"
+        "--epochs", type=non_negative_int, default=20, help="epochs per run (default: %(default)s)"
     )
     sweep.add_argument(
         "--dropouts", type=_dropout_list, default=[0.0, 0.2, 0.5], help="comma list (default: 0,0.2,0.5)"
@@ -215,7 +195,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     sweep.add_argument(
         "--layer-counts", type=_layers_list, default=[1, 3, 5], help="comma list (default: 1,3,5)"
     )
-    sweep.add_argument("--hiddens", type=_positive_int, default=1024, help="units per hidden layer")
+    sweep.add_argument("--hiddens", type=positive_int, default=1024, help="units per hidden layer")
     sweep.add_argument("--data", choices=("embedded", "torchvision"), default="embedded", help="data source")
     sweep.add_argument(
         "--data-dir", default="data", help="folder of the MNIST IDX files for --data torchvision"
