@@ -32,6 +32,21 @@ CHROMIUM_ARGS = [
 ]
 
 
+@pytest.fixture(scope="module")
+def one_torch_thread() -> Iterator[None]:
+    """Run a test module's torch work on one thread, then restore the previous setting.
+
+    Tiny models and t-SNE run fastest on one thread, and stay fast when the cores are
+    shared. Used by a module with ``pytestmark = pytest.mark.usefixtures("one_torch_thread")``.
+    """
+    import torch
+
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)
+
+
 @pytest.fixture(scope="session")
 def site_dir() -> Path:
     """The built website; fails (does not skip) when it has not been built."""

@@ -23,14 +23,7 @@ from course_lib.mnist.analysis import (
 from course_lib.mnist.model import MLP
 from course_lib.mnist.plot import plot_best_examples, plot_embeddings, plot_history, plot_separability
 
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """Tiny models and t-SNE run fastest on one thread, and stay fast when the cores are shared."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def test_best_examples_hand_made_case():

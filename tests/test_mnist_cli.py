@@ -26,13 +26,7 @@ def write_test_idx_files(folder, n: int = 12) -> np.ndarray:
     return labels
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """Tiny models and t-SNE run fastest on one thread, and stay fast when the cores are shared."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")

@@ -13,14 +13,7 @@ import torch
 from course_lib.core import CourseError
 from course_lib.mnist.data import MEAN, STD, denormalize, flatten_normalize, load_mnist, read_idx
 
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """Small models run fastest on one thread, and stay fast when the cores are shared."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def write_idx(path: Path, array: np.ndarray, compress: bool = False) -> Path:
