@@ -2,9 +2,10 @@
  * Loaded on the pages that hold widgets, after require.js and before the ipywidgets HTML
  * manager (embed-amd.js); see nb_ipywidgets_js in _config.yml.
  *
- * 1. The HTML manager finds its icon fonts next to its own AMD module, whose address
- *    require.js derives from the module name: map that name to the copy this site serves
- *    in _static/vendor/html-manager/, so the fonts load from the site itself.
+ * 1. The HTML manager and its bundled widget modules find their icon fonts next to their
+ *    AMD modules, whose addresses require.js derives from the module names: map those
+ *    names (and the manager's own public-path override) to the copy this site serves in
+ *    _static/vendor/html-manager/, so the fonts load from the site itself on every page.
  * 2. The HTML manager typesets widget text through the MathJax 2 interface
  *    (MathJax.Hub.Queue); the site serves MathJax 3. Provide that one call on top of
  *    MathJax 3's typesetPromise when MathJax is on the page.
@@ -12,12 +13,26 @@
 (function () {
   "use strict";
   var here = document.currentScript && document.currentScript.src;
-  if (window.requirejs && here) {
-    window.requirejs.config({
-      paths: {
-        "@jupyter-widgets/html-manager/dist": new URL("../vendor/html-manager", here).href,
-      },
-    });
+  if (here) {
+    var vendor = new URL("../vendor/html-manager/", here).href;
+    // The HTML manager's own webpack chunk reads this as its public path (for fonts).
+    window.__jupyter_widgets_assets_path__ = vendor;
+    if (window.requirejs) {
+      // Every module embed-amd.js defines (html-manager, controls, base and their 7.x twins) takes their public path from
+      // the address require.js gives their module names: point those names at the same folder,
+      // or their icon fonts are requested relative to the page and fail.
+      window.requirejs.config({
+        paths: {
+          "@jupyter-widgets/html-manager/dist": vendor.replace(/\/$/, ""),
+          "@jupyter-widgets/html-manager": vendor + "html-manager",
+          "@jupyter-widgets/controls": vendor + "controls",
+          "@jupyter-widgets/controls7": vendor + "controls7",
+          "@jupyter-widgets/base": vendor + "base",
+          "@jupyter-widgets/base7": vendor + "base7",
+          "@jupyter-widgets/output": vendor + "output",
+        },
+      });
+    }
   }
 
   function typesetLater(element) {
