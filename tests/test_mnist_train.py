@@ -8,7 +8,7 @@ from torch import nn
 
 from course_lib.core import CourseError
 from course_lib.mnist.data import MNISTData, load_mnist
-from course_lib.mnist.model import MLP, compute_layer_outputs
+from course_lib.mnist.model import MLP, Dropout, apply_dropout, compute_layer_outputs
 from course_lib.mnist.train import (
     compute_accuracy,
     evaluate_mlp,
@@ -36,7 +36,8 @@ def small_data(data) -> MNISTData:
 def test_default_mlp_layout_and_parameter_count():
     model = MLP()
     kinds = [type(m) for m in model.layers]
-    assert kinds == [nn.Linear, nn.ReLU, nn.Dropout] * 5 + [nn.Linear]
+    assert kinds == [nn.Linear, nn.ReLU, Dropout] * 5 + [nn.Linear]
+    assert repr(model.layers[2]) == repr(nn.Dropout(0.2))
     linears = [m for m in model.layers if isinstance(m, nn.Linear)]
     assert [(m.in_features, m.out_features) for m in linears] == [(784, 1024)] + [(1024, 1024)] * 4 + [
         (1024, 10)
@@ -44,6 +45,42 @@ def test_default_mlp_layout_and_parameter_count():
     expected = (784 * 1024 + 1024) + 4 * (1024 * 1024 + 1024) + (1024 * 10 + 10)
     assert sum(p.numel() for p in model.parameters()) == expected == 5_012_490
     assert all(m.p == 0.2 for m in model.layers if isinstance(m, nn.Dropout))
+
+
+def test_apply_dropout_drops_the_stated_fraction_and_keeps_the_mean():
+    torch.manual_seed(0)
+    X = torch.full((1000, 1000), 3.0)
+    out = apply_dropout(X, 0.2)
+    kept = out != 0
+    assert out.shape == X.shape and out.dtype == X.dtype
+    # 10^6 draws: the dropped fraction is 0.2 within ~5 standard deviations (0.0004 each).
+    assert abs(1 - kept.float().mean().item() - 0.2) < 0.002
+    assert torch.allclose(out[kept], torch.tensor(3.0 / (1 - 13107 / 65536)))
+    assert abs(out.mean().item() - 3.0) < 0.01
+    # Masks differ between positions of one call and between calls; a seed repeats them.
+    assert 0.15 < kept[:, :500].float().mean() < 0.85 and not torch.equal(kept, apply_dropout(X, 0.2) != 0)
+    torch.manual_seed(5)
+    a = apply_dropout(X, 0.5)
+    torch.manual_seed(5)
+    assert torch.equal(a, apply_dropout(X, 0.5))
+    assert abs((a == 0).float().mean().item() - 0.5) < 0.002
+    assert apply_dropout(X, 0.0) is X
+    with pytest.raises(CourseError, match=r"\[0, 1\)"):
+        apply_dropout(X, 1.0)
+
+
+def test_dropout_module_gradient_follows_the_mask_and_eval_is_identity():
+    torch.manual_seed(1)
+    layer = Dropout(0.3)
+    X = torch.randn(64, 33, requires_grad=True)  # numel not a multiple of 4
+    out = layer(X)
+    out.sum().backward()
+    scale = 65536 / (65536 - round(0.3 * 65536))
+    kept = out != 0
+    assert torch.allclose(X.grad, kept.float() * scale)
+    assert torch.allclose(out[kept], X[kept] * scale)
+    layer.eval()
+    assert torch.equal(layer(X), X)
 
 
 def test_forward_and_layer_output_shapes():

@@ -10,6 +10,69 @@ from torch import nn
 
 from course_lib.core import CourseError
 
+# Resolution of the CPU dropout masks: 16 random bits per element.
+_MASK_LEVELS = 1 << 16
+
+
+def apply_dropout(X: torch.Tensor, p: float) -> torch.Tensor:
+    """Zero each element of ``X`` with probability ~``p`` and scale the rest to keep the expectation.
+
+    The same operation as :func:`torch.nn.functional.dropout` in training mode,
+    with a mask that is cheaper to draw on the CPU: torch's CPU kernel draws one
+    Bernoulli sample per element (``bernoulli_``), which was ~15 % of a training
+    step of the Chapter 1 MLP (bench/RESULTS.md). Here one call to ``random_``
+    fills 64-bit words, each word gives four 16-bit numbers, and an element is
+    kept when its number is at or above ``round(p * 65536)`` (in the signed
+    16-bit range). The drop probability is therefore ``round(p * 65536) / 65536``
+    (0.2 -> 0.1999969), and kept elements are scaled by the exact
+    ``1 / (1 - that)``, so ``E[output] = X``. Gradients flow through the mask
+    (autograd saves it). Draws from torch's global RNG, so
+    :func:`course_lib.core.seed_everything` makes it repeatable.
+
+    Book page: Chapter 1, "The model".
+
+    Args:
+        X: Any tensor (e.g. (batch_size, num_hiddens) activations).
+        p: Drop probability in [0, 1).
+
+    Returns:
+        Tensor of ``X``'s shape and dtype.
+    """
+    if not 0.0 <= p < 1.0:
+        raise CourseError(f"dropout probability must be in [0, 1), got {p}: 0.2 is the course default")
+    threshold = min(round(p * _MASK_LEVELS), _MASK_LEVELS - 1)
+    if threshold == 0:
+        return X
+    n = X.numel()
+    words = torch.empty((n + 3) // 4, dtype=torch.int64, device=X.device).random_(-(2**63), None)
+    numbers = words.view(torch.int16)[:n].view(X.shape)
+    keep = numbers >= threshold - _MASK_LEVELS // 2
+    scale = _MASK_LEVELS / (_MASK_LEVELS - threshold)
+    return X * keep.to(X.dtype).mul_(scale)
+
+
+class Dropout(nn.Dropout):
+    """:class:`torch.nn.Dropout` that draws its masks with :func:`apply_dropout` on the CPU.
+
+    On other devices (and in eval mode) it is ``nn.Dropout`` unchanged: CUDA's
+    fused dropout kernel is already fast. Same ``repr`` and ``p`` as ``nn.Dropout``.
+
+    Book page: Chapter 1, "The model".
+    """
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        """Apply dropout in training mode, identity in eval mode.
+
+        Args:
+            X: (n, num_hiddens) activations.
+
+        Returns:
+            Tensor of the same shape.
+        """
+        if self.training and not self.inplace and X.device.type == "cpu":
+            return apply_dropout(X, self.p)
+        return super().forward(X)
+
 
 class MLP(nn.Module):
     """Multilayer perceptron: 784 -> num_layers x (Linear, ReLU, Dropout) -> 10 logits.
@@ -19,7 +82,8 @@ class MLP(nn.Module):
     depth a parameter.
 
     ``self.layers`` is an :class:`torch.nn.Sequential` of
-    ``[Linear, ReLU, Dropout] * num_layers + [Linear]``, so the
+    ``[Linear, ReLU, Dropout] * num_layers + [Linear]`` (``Dropout`` is
+    :class:`Dropout`, an ``nn.Dropout`` with cheaper masks on the CPU), so the
     :class:`~torch.nn.Linear` modules, in order, are the network's weights.
 
     Book page: Chapter 1, "The model".
@@ -56,7 +120,7 @@ class MLP(nn.Module):
         modules: list[nn.Module] = []
         width = num_inputs
         for _ in range(num_layers):
-            modules += [nn.Linear(width, num_hiddens), nn.ReLU(), nn.Dropout(dropout)]
+            modules += [nn.Linear(width, num_hiddens), nn.ReLU(), Dropout(dropout)]
             width = num_hiddens
         modules.append(nn.Linear(width, num_outputs))
         self.layers = nn.Sequential(*modules)
