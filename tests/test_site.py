@@ -190,3 +190,29 @@ def test_audio_players_play_clean_noisy_and_denoised(open_page: Any) -> None:
     page.wait_for_timeout(500)
     assert first.evaluate("(audio) => audio.currentTime") > 0, "the audio did not play"
     assert not log.problems(), log.problems()
+
+
+def test_computed_numbers_look_like_the_text_around_them(open_page: Any) -> None:
+    """Numbers glued into a sentence (myst-nb's pasted text) have the paragraph's font weight, not bold."""
+    page, log = open_page("book/ch1/model.html")
+    weights = page.evaluate(
+        """() => Array.from(document.querySelectorAll('p span.pasted-text')).map((span) => [
+            getComputedStyle(span).fontWeight, getComputedStyle(span.closest('p')).fontWeight])"""
+    )
+    assert len(weights) >= 2, "the model page should glue the parameter count into its text"
+    assert all(own == paragraph for own, paragraph in weights), weights
+    assert not log.problems(), log.problems()
+
+
+def test_widget_spectrograms_are_drawn_at_a_readable_size(open_page: Any) -> None:
+    """The sweep's spectrograms have one pixel per frame; the page scales them up to at least 300 px wide."""
+    page, log = open_page(DENOISE_WIDGET_PAGE)
+    _wait_for_widgets(page)
+    sizes = page.evaluate(
+        """() => Array.from(document.querySelectorAll('img[alt^="spectrogram"]'))
+            .filter((img) => img.offsetParent !== null)
+            .map((img) => [img.naturalWidth, img.getBoundingClientRect().width])"""
+    )
+    assert len(sizes) >= 3, f"expected the clean, noisy and denoised spectrograms, found {sizes}"
+    assert all(shown >= 300 and shown > natural for natural, shown in sizes), sizes
+    assert not log.problems(), log.problems()
