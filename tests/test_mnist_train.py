@@ -57,6 +57,12 @@ def test_apply_dropout_drops_the_stated_fraction_and_keeps_the_mean():
     assert abs(1 - kept.float().mean().item() - 0.2) < 0.002
     assert torch.allclose(out[kept], torch.tensor(3.0 / (1 - 13107 / 65536)))
     assert abs(out.mean().item() - 3.0) < 0.01
+    # Neighbours share a 64-bit draw (lags 1-3) or not (lag 4 and more): their masks must be independent,
+    # covariance 0 within ~4 standard deviations (about 0.0005 each here).
+    k = kept.flatten().float()
+    for lag in (1, 2, 3, 4, 1000):
+        covariance = (k[:-lag] * k[lag:]).mean() - k[:-lag].mean() * k[lag:].mean()
+        assert abs(covariance.item()) < 0.002, (lag, covariance.item())
     # Masks differ between positions of one call and between calls; a seed repeats them.
     assert 0.15 < kept[:, :500].float().mean() < 0.85 and not torch.equal(kept, apply_dropout(X, 0.2) != 0)
     torch.manual_seed(5)
