@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -139,6 +140,36 @@ def make_markdown_table(
     return Markdown("\n".join(lines))
 
 
+def _train_or_load(
+    kind: str,
+    settings: dict[str, Any],
+    cache_dir: str | Path | None,
+    load: Callable[[Path], tuple[Any, dict[str, Any]]],
+    train: Callable[[], tuple[Any, list[dict[str, Any]], dict[str, Any]]],
+    save: Callable[..., Any],
+) -> tuple[Any, list[dict[str, Any]], Path]:
+    """Load the checkpoint cached for ``(kind, settings)``, or ``train()`` and cache the result.
+
+    ``train()`` returns ``(model, history, extra)``; the checkpoint is
+    ``save(path, model, history, **extra)``.
+
+    The checkpoint is written under a temporary name and renamed, so an
+    interrupted build never leaves a half-written file that a later build loads.
+    The trained model is returned on the CPU in eval mode, as a loaded one is.
+    """
+    folder = Path(cache_dir) if cache_dir is not None else get_cache_dir()
+    path = folder / f"{make_cache_key(kind, settings)}.pt"
+    if path.is_file():
+        model, checkpoint = load(path)
+        return model, list(checkpoint["history"]), path
+    model, history, extra = train()
+    model = model.cpu().eval()
+    partial = path.with_suffix(".partial")
+    save(partial, model, history, **extra)
+    partial.replace(path)
+    return model, history, path
+
+
 def train_or_load_mlp(
     num_layers: int = 5,
     num_hiddens: int = 1024,
@@ -191,28 +222,23 @@ def train_or_load_mlp(
         "data": data.source,
         "num_train": int(data.X_train.shape[0]),
     }
-    folder = Path(cache_dir) if cache_dir is not None else get_cache_dir()
-    path = folder / f"{make_cache_key('mlp', settings)}.pt"
-    if path.is_file():
-        model, checkpoint = load_mlp(path)
-        return model, list(checkpoint["history"]), path
-    seed_everything(seed)
-    model = MLP(num_layers=num_layers, num_hiddens=num_hiddens, dropout=dropout)
-    history = train_mlp(
-        model,
-        data,
-        num_epochs=num_epochs,
-        lr=lr,
-        batch_size=batch_size,
-        seed=seed,
-        device=device,
-        show_progress=False,
-    )
-    model = model.cpu().eval()
-    partial = path.with_suffix(".partial")
-    save_mlp(partial, model, history, **{k: v for k, v in settings.items() if k not in model.get_config()})
-    partial.replace(path)
-    return model, history, path
+
+    def train() -> tuple[Any, list[dict[str, Any]], dict[str, Any]]:
+        seed_everything(seed)
+        model = MLP(num_layers=num_layers, num_hiddens=num_hiddens, dropout=dropout)
+        history = train_mlp(
+            model,
+            data,
+            num_epochs=num_epochs,
+            lr=lr,
+            batch_size=batch_size,
+            seed=seed,
+            device=device,
+            show_progress=False,
+        )
+        return model, history, {k: v for k, v in settings.items() if k not in model.get_config()}
+
+    return _train_or_load("mlp", settings, cache_dir, load_mlp, train, save_mlp)
 
 
 def train_or_load_denoiser(
@@ -265,28 +291,23 @@ def train_or_load_denoiser(
         "seed": int(seed),
         "num_utterances": num_utterances,
     }
-    folder = Path(cache_dir) if cache_dir is not None else get_cache_dir()
-    path = folder / f"{make_cache_key('denoiser', settings)}.pt"
-    if path.is_file():
-        model, checkpoint = load_denoiser(path)
-        return model, list(checkpoint["history"]), path
-    utterances = load_corpus("train")[:num_utterances]
-    X, y = make_training_set(utterances, noise=noise, snr_db=snr_db, seed=seed)
-    seed_everything(seed)
-    model = LinearDenoiser()
-    history = train_denoiser(
-        model,
-        X,
-        y,
-        num_epochs=num_epochs,
-        lr=lr,
-        batch_size=batch_size,
-        seed=seed,
-        device=device,
-        show_progress=False,
-    )
-    model = model.cpu().eval()
-    partial = path.with_suffix(".partial")
-    save_denoiser(partial, model, history, num_frames=int(X.shape[0]), **settings)
-    partial.replace(path)
-    return model, history, path
+
+    def train() -> tuple[Any, list[dict[str, Any]], dict[str, Any]]:
+        utterances = load_corpus("train")[:num_utterances]
+        X, y = make_training_set(utterances, noise=noise, snr_db=snr_db, seed=seed)
+        seed_everything(seed)
+        model = LinearDenoiser()
+        history = train_denoiser(
+            model,
+            X,
+            y,
+            num_epochs=num_epochs,
+            lr=lr,
+            batch_size=batch_size,
+            seed=seed,
+            device=device,
+            show_progress=False,
+        )
+        return model, history, {"num_frames": int(X.shape[0]), **settings}
+
+    return _train_or_load("denoiser", settings, cache_dir, load_denoiser, train, save_denoiser)

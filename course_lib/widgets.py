@@ -326,7 +326,53 @@ def make_mnist_static_widget(sweep: dict[str, Any], dpi: int = 80) -> widgets.VB
     return box
 
 
-class MnistLiveWidget(widgets.VBox):
+class _LiveTrainingWidget(widgets.VBox):
+    """What the live widgets of both chapters share: Train button, epoch progress, status line, output.
+
+    A subclass calls :meth:`_init_common` first, builds its own controls, then
+    :meth:`_finish_layout` with its rows of controls; :meth:`_start_training` and
+    :meth:`_show_epoch` drive the progress bar from its ``train``.
+    """
+
+    def _init_common(self, seed: int, device: str) -> dict[str, str]:
+        """Create the shared widgets and return the style dict the controls use."""
+        style = {"description_width": "110px"}
+        self.seed = seed
+        self.device = device
+        self.train_button = widgets.Button(description="Train", button_style="primary", icon="play")
+        self.progress = widgets.IntProgress(value=0, min=0, max=1, description="epoch 0", style=style)
+        self.status = widgets.HTML("Choose the settings and press <b>Train</b>.")
+        self.output = widgets.Output()
+        self.history: list[dict[str, Any]] = []
+        self.train_button.on_click(lambda _button: self.train())
+        return style
+
+    def _finish_layout(self, rows: list[widgets.Widget], controls: Sequence[widgets.Widget]) -> None:
+        """Lay out ``rows``, then the status line and the output; a change of ``controls`` asks to retrain."""
+        for control in controls:
+            control.observe(self._on_change, names="value")
+        super().__init__([*rows, self.status, self.output])
+        self.add_class("dlsp-live-widget")
+
+    def _on_change(self, _change: dict) -> None:
+        self.status.value = "Settings changed: press <b>Train</b> to retrain."
+
+    def _start_training(self, num_epochs: int) -> None:
+        """Reset the progress bar to ``num_epochs`` and disable the Train button until ``train`` ends."""
+        self.progress.max, self.progress.value, self.progress.description = num_epochs, 0, "epoch 0"
+        self.train_button.disabled = True
+
+    def _show_epoch(self, record: dict[str, Any]) -> None:
+        """Advance the progress bar to the epoch of a history ``record``."""
+        self.progress.value = record["epoch"]
+        self.progress.description = f"epoch {record['epoch']}"
+
+    def train(self) -> list[dict[str, Any]]:
+        """Train with the current settings (defined by each widget)."""
+        raise NotImplementedError
+
+
+class MnistLiveWidget(_LiveTrainingWidget):
     """Controls that train an MLP in the kernel and redraw its curves (needs a running kernel).
 
     Book page: Chapter 1, "Try it: dropout, depth, epochs" (the live version, for
@@ -348,10 +394,8 @@ class MnistLiveWidget(widgets.VBox):
         seed: int = 0,
         device: str = "auto",
     ) -> None:
-        style = {"description_width": "110px"}
+        style = self._init_common(seed, device)
         self.data = data
-        self.seed = seed
-        self.device = device
         self.dropout = widgets.FloatSlider(
             value=0.2, min=0.0, max=0.8, step=0.1, description="dropout", style=style, readout_format=".1f"
         )
@@ -360,27 +404,14 @@ class MnistLiveWidget(widgets.VBox):
         self.num_hiddens = widgets.Dropdown(
             options=[64, 256, 1024], value=num_hiddens, description="hidden units", style=style
         )
-        self.train_button = widgets.Button(description="Train", button_style="primary", icon="play")
-        self.progress = widgets.IntProgress(value=0, min=0, max=1, description="epoch 0", style=style)
-        self.status = widgets.HTML("Choose the settings and press <b>Train</b>.")
-        self.output = widgets.Output()
-        self.history: list[dict[str, Any]] = []
-        self.train_button.on_click(lambda _button: self.train())
-        for control in (self.dropout, self.num_layers, self.num_epochs, self.num_hiddens):
-            control.observe(self._on_change, names="value")
-        super().__init__(
+        self._finish_layout(
             [
                 widgets.HBox([self.dropout, self.num_layers]),
                 widgets.HBox([self.num_epochs, self.num_hiddens]),
                 widgets.HBox([self.train_button, self.progress]),
-                self.status,
-                self.output,
-            ]
+            ],
+            (self.dropout, self.num_layers, self.num_epochs, self.num_hiddens),
         )
-        self.add_class("dlsp-live-widget")
-
-    def _on_change(self, _change: dict) -> None:
-        self.status.value = "Settings changed: press <b>Train</b> to retrain."
 
     def train(self) -> list[dict[str, Any]]:
         """Train with the current settings, updating the progress bar and the curves after each epoch.
@@ -397,10 +428,7 @@ class MnistLiveWidget(widgets.VBox):
             self.data = load_mnist("embedded")
         num_epochs = int(self.num_epochs.value)
         dropout, num_layers = float(self.dropout.value), int(self.num_layers.value)
-        self.progress.max = num_epochs
-        self.progress.value = 0
-        self.progress.description = "epoch 0"
-        self.train_button.disabled = True
+        self._start_training(num_epochs)
         self.status.value = (
             f"Training {num_layers} hidden layers, dropout {dropout:g}, {num_epochs} epochs..."
         )
@@ -409,8 +437,7 @@ class MnistLiveWidget(widgets.VBox):
 
         def on_epoch(record: dict[str, Any]) -> None:
             history.append(record)
-            self.progress.value = record["epoch"]
-            self.progress.description = f"epoch {record['epoch']}"
+            self._show_epoch(record)
             table[(dropout, num_layers)] = history
             with self.output:
                 self.output.clear_output(wait=True)
@@ -549,7 +576,7 @@ def make_denoise_static_widget(sweep: dict[str, Any]) -> widgets.VBox:
     return box
 
 
-class DenoiseLiveWidget(widgets.VBox):
+class DenoiseLiveWidget(_LiveTrainingWidget):
     """Controls that train the linear denoiser in the kernel, then show and play the result (needs a kernel).
 
     Training uses the embedded corpus's training utterances mixed with the chosen
@@ -576,37 +603,22 @@ class DenoiseLiveWidget(widgets.VBox):
     ) -> None:
         from course_lib.denoise.noise import NOISE_KINDS
 
-        style = {"description_width": "110px"}
+        style = self._init_common(seed, device)
         self.num_utterances = num_utterances
-        self.seed = seed
-        self.device = device
         kinds = [k for k in NOISE_KINDS if k != "file"]
         self.noise = widgets.Dropdown(options=kinds, value="white", description="noise", style=style)
         self.snr_db = widgets.IntSlider(
             value=5, min=-5, max=20, step=1, description="input SNR (dB)", style=style
         )
         self.num_epochs = widgets.IntSlider(value=3, min=1, max=max_epochs, description="epochs", style=style)
-        self.train_button = widgets.Button(description="Train", button_style="primary", icon="play")
-        self.progress = widgets.IntProgress(value=0, min=0, max=1, description="epoch 0", style=style)
-        self.status = widgets.HTML("Choose the settings and press <b>Train</b>.")
-        self.output = widgets.Output()
-        self.history: list[dict[str, Any]] = []
         self.metrics: dict[str, dict[str, float]] = {}
-        self.train_button.on_click(lambda _button: self.train())
-        for control in (self.noise, self.snr_db, self.num_epochs):
-            control.observe(self._on_change, names="value")
-        super().__init__(
+        self._finish_layout(
             [
                 widgets.HBox([self.noise, self.snr_db]),
                 widgets.HBox([self.num_epochs, self.train_button, self.progress]),
-                self.status,
-                self.output,
-            ]
+            ],
+            (self.noise, self.snr_db, self.num_epochs),
         )
-        self.add_class("dlsp-live-widget")
-
-    def _on_change(self, _change: dict) -> None:
-        self.status.value = "Settings changed: press <b>Train</b> to retrain."
 
     def train(self) -> list[dict[str, Any]]:
         """Train with the current settings, then denoise a held-out clip and show the result.
@@ -630,17 +642,12 @@ class DenoiseLiveWidget(widgets.VBox):
             float(self.snr_db.value),
             int(self.num_epochs.value),
         )
-        self.train_button.disabled = True
-        self.progress.max, self.progress.value, self.progress.description = num_epochs, 0, "epoch 0"
+        self._start_training(num_epochs)
         try:
             self.status.value = f"Mixing the training speech with {noise} noise at {snr_db:g} dB..."
             utterances = load_corpus("train")[: self.num_utterances]
             X, y = make_training_set(utterances, noise=noise, snr_db=snr_db, seed=self.seed)
             self.status.value = f"Training on {X.shape[0]:,} frames for {num_epochs} epochs..."
-
-            def on_epoch(record: dict[str, Any]) -> None:
-                self.progress.value = record["epoch"]
-                self.progress.description = f"epoch {record['epoch']}"
 
             seed_everything(self.seed)
             model = LinearDenoiser()
@@ -652,7 +659,7 @@ class DenoiseLiveWidget(widgets.VBox):
                 seed=self.seed,
                 device=self.device,
                 show_progress=False,
-                callback=on_epoch,
+                callback=self._show_epoch,
             )
             model = model.cpu().eval()
             clean = load_corpus("test")[0].waveform
