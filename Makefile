@@ -61,6 +61,7 @@ test: $(STAMP) browser-deps lint book  ## lint, build the book, run every test (
 
 bench: $(STAMP)  ## benchmarks; results go to bench/RESULTS.md by hand, with the command
 	$(PY) bench/bench_mnist.py
+	$(PY) bench/bench_mnist_ceiling.py
 	$(PY) bench/bench_denoise.py
 	$(PY) bench/bench_autograde.py
 
