@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 from torch import nn
@@ -114,6 +115,21 @@ def test_compute_accuracy():
     assert compute_accuracy(y_hat, torch.tensor([0, 1, 1, 0])) == 0.75
     with pytest.raises(CourseError):
         compute_accuracy(y_hat, torch.tensor([0, 1]))
+    # NumPy labels (as sklearn and the analysis code produce them) work too.
+    assert compute_accuracy(y_hat, np.array([0, 1, 1, 0])) == 0.75
+
+
+@pytest.mark.parametrize("batch_size", [0, -5, 2.5])
+def test_batch_size_must_be_a_positive_integer(small_data, batch_size):
+    model = MLP(num_layers=1, num_hiddens=8)
+    X, y = small_data.X_test[:10], small_data.y_test[:10]
+    with pytest.raises(CourseError, match="evaluate_mlp: batch_size must be a positive integer"):
+        evaluate_mlp(model, X, y, batch_size=batch_size)
+    with pytest.raises(CourseError, match="predict_proba: batch_size"):
+        predict_proba(model, X, batch_size=batch_size)
+    with pytest.raises(CourseError, match="train_mlp: batch_size"):
+        train_mlp(model, small_data, num_epochs=1, batch_size=batch_size, show_progress=False)
+    assert evaluate_mlp(model, X, y, batch_size=np.int64(3))["n"] == 10
 
 
 def test_train_step_reduces_loss_on_a_batch(data):

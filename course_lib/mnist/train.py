@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import numbers
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -34,6 +35,11 @@ from course_lib.mnist.data import MNISTData
 from course_lib.mnist.model import MLP
 
 
+def _check_batch_size(batch_size: int, caller: str) -> None:
+    if not isinstance(batch_size, numbers.Integral) or batch_size < 1:
+        raise CourseError(f"{caller}: batch_size must be a positive integer, got {batch_size!r} (e.g. 1024)")
+
+
 def compute_accuracy(y_hat: torch.Tensor, y: torch.Tensor) -> float:
     """Fraction of rows whose largest logit is at the true label.
 
@@ -41,7 +47,7 @@ def compute_accuracy(y_hat: torch.Tensor, y: torch.Tensor) -> float:
 
     Args:
         y_hat: (n, num_classes) logits or probabilities.
-        y: (n,) integer labels.
+        y: (n,) integer labels (a tensor, or anything ``torch.as_tensor`` takes, e.g. a NumPy array).
 
     Returns:
         Accuracy in [0, 1].
@@ -49,6 +55,7 @@ def compute_accuracy(y_hat: torch.Tensor, y: torch.Tensor) -> float:
     Raises:
         CourseError: if the shapes do not match or ``n`` is 0.
     """
+    y_hat, y = torch.as_tensor(y_hat), torch.as_tensor(y)
     if y_hat.ndim != 2 or y.ndim != 1 or y_hat.shape[0] != y.shape[0]:
         raise CourseError(
             f"compute_accuracy needs y_hat (n, classes) and y (n,), got {tuple(y_hat.shape)} and "
@@ -161,6 +168,7 @@ def evaluate_mlp(
             f"got {tuple(X.shape)} and {tuple(y.shape)}: "
             "is the test set loaded?"
         )
+    _check_batch_size(batch_size, "evaluate_mlp")
     device = _model_device(model)
     was_training = model.training
     model.train(dropout_active)
@@ -195,6 +203,7 @@ def predict_proba(model: nn.Module, X: torch.Tensor, batch_size: int = 1024) -> 
     Returns:
         (n, 10) float32 CPU tensor; rows sum to 1.
     """
+    _check_batch_size(batch_size, "predict_proba")
     device = _model_device(model)
     was_training = model.training
     model.eval()
@@ -257,8 +266,7 @@ def train_mlp(
     """
     if num_epochs < 0:
         raise CourseError(f"num_epochs must be >= 0, got {num_epochs}")
-    if batch_size < 1:
-        raise CourseError(f"batch_size must be >= 1, got {batch_size}")
+    _check_batch_size(batch_size, "train_mlp")
     if not lr > 0 or not math.isfinite(lr):
         raise CourseError(f"lr must be a positive number, got {lr}: 1e-3 is the course default")
     n = int(data.X_train.shape[0])
