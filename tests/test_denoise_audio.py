@@ -15,7 +15,7 @@ from course_lib.denoise import (
     load_librosa_example,
     save_audio,
 )
-from course_lib.denoise.audio import get_corpus_dir
+from course_lib.denoise.audio import get_corpus_dir, play_audio
 
 
 def _tone(freq: float, sample_rate: int, seconds: float = 1.0) -> np.ndarray:
@@ -167,3 +167,30 @@ def test_load_corpus_splits():
     assert len(train) + len(test) == len(load_corpus_manifest())
     with pytest.raises(CourseError, match="train, test, all"):
         load_corpus("validation")
+
+
+def test_play_audio_embeds_clipped_wav_without_normalizing():
+    import torch
+    from IPython.display import Audio
+
+    quiet = 0.1 * _tone(440.0, SAMPLE_RATE, seconds=0.1)
+    player = play_audio(quiet)
+    assert isinstance(player, Audio)
+    assert player.data[:4] == b"RIFF"
+    louder = play_audio(torch.as_tensor(3.0 * quiet), sample_rate=8000)  # tensors work; > 1 is clipped
+    assert isinstance(louder, Audio) and louder.data != player.data
+    assert play_audio(np.full(100, 5.0, dtype=np.float32)).data == play_audio(np.ones(100)).data
+
+
+@pytest.mark.parametrize(
+    ("waveform", "message"),
+    [(np.zeros((2, 100)), "mono waveform"), (np.zeros(0), "empty"), (np.float32(0.5), "mono waveform")],
+)
+def test_play_audio_rejects_non_mono_or_empty_input(waveform, message):
+    with pytest.raises(CourseError, match=message):
+        play_audio(waveform)
+
+
+def test_play_audio_rejects_a_non_positive_sample_rate():
+    with pytest.raises(CourseError, match="sample_rate"):
+        play_audio(np.zeros(10), sample_rate=0)

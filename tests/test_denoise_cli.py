@@ -146,3 +146,94 @@ def test_missing_input_file_and_folder_exit_2(run_dir, tmp_path, capsys):
     assert main(["denoise", "evaluate", "--checkpoint", ckpt, "--clean-dir", str(tmp_path / "nope")]) == 2
     err = capsys.readouterr().err
     assert "nope.wav" in err and "not found" in err
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["denoise", "train", "--snr", "nan"], "--snr: SNRs must be finite"),
+        (["denoise", "train", "--snr", "0,inf"], "--snr: SNRs must be finite"),
+        (["denoise", "train", "--lr", "inf"], "--lr: must be a positive number"),
+        (["denoise", "train", "--lr", "nan"], "--lr: must be a positive number"),
+        (["denoise", "train", "--table-seconds", "0.2"], "--table-seconds: must be >= 1"),
+        (["denoise", "evaluate", "--checkpoint", "missing.pt", "--snr", "nan"], "--snr: must be a finite"),
+        (["denoise", "evaluate", "--checkpoint", "missing.pt", "--snr=-inf"], "--snr: must be a finite"),
+        (["denoise", "evaluate", "--checkpoint", "missing.pt", "--noise", "white,pink"], "one noise kind"),
+        (["denoise", "evaluate", "--checkpoint", "missing.pt", "--noise", "mix"], "one noise kind"),
+    ],
+)
+def test_non_finite_numbers_short_tables_and_several_noises_exit_2(
+    argv, message, tmp_path, monkeypatch, capsys
+):
+    monkeypatch.chdir(tmp_path)
+    try:
+        status = main(argv)
+    except SystemExit as exc:
+        status = exc.code
+    assert status == 2
+    lines = [line for line in capsys.readouterr().err.splitlines() if "error:" in line]
+    assert len(lines) == 1 and message in lines[0], lines
+    assert not list(tmp_path.iterdir())  # refused before any work: nothing written
+
+
+def _wav(path: Path, seconds: float = 1.0) -> bytes:
+    clean = load_corpus("test")[2].waveform[: int(seconds * 16000)]
+    sf.write(str(path), clean, 16000)
+    return path.read_bytes()
+
+
+def test_apply_refuses_to_overwrite_its_input(tmp_path, capsys):
+    source = tmp_path / "noisy.wav"
+    original = _wav(source)
+    for output in (str(source), str(tmp_path / "sub" / ".." / "noisy.wav")):
+        argv = ["denoise", "apply", str(source), output, "--checkpoint", "missing.pt", "--overwrite"]
+        assert main(argv) == 2
+        err = capsys.readouterr().err.strip()
+        assert len(err.splitlines()) == 1 and "is the input file" in err
+    assert source.read_bytes() == original
+
+
+def test_apply_refuses_an_existing_output_unless_overwrite(run_dir, tmp_path, capsys):
+    source = tmp_path / "noisy.wav"
+    _wav(source)
+    output = tmp_path / "out.wav"
+    output.write_bytes(b"keep me")
+    ckpt = str(run_dir / "checkpoint.pt")
+    assert main(["denoise", "apply", str(source), str(output), "--checkpoint", ckpt]) == 2
+    err = capsys.readouterr().err
+    assert "already exists" in err and "--overwrite" in err
+    assert output.read_bytes() == b"keep me"
+    assert main(["denoise", "apply", str(source), str(output), "--checkpoint", ckpt, "--overwrite"]) == 0
+    assert sf.info(str(output)).samplerate == 16000
+
+
+def _subcommand_parsers():
+    import argparse
+
+    from course_lib.cli import build_parser
+
+    def subparsers(parser):
+        return next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+
+    denoise = subparsers(build_parser()).choices["denoise"]
+    return subparsers(denoise).choices
+
+
+def test_every_denoise_option_has_help_and_apply_says_stereo_is_mixed_to_mono():
+    for name, parser in _subcommand_parsers().items():
+        for action in parser._actions:
+            assert action.help, f"denoise {name} {action.option_strings or action.dest} has no help"
+        text = parser.format_help()
+        dests = {a.dest for a in parser._actions}
+        assert "seed" not in dests or "seed of" in text or "noise seed" in text, name
+        assert "device" not in dests or "(default: auto)" in text, name
+    assert "mixed to mono" in _subcommand_parsers()["apply"].format_help()
+    assert "--overwrite" in _subcommand_parsers()["apply"].format_help()
+
+
+def test_json_output_writes_non_finite_metrics_as_null():
+    from course_lib.denoise.cli import _dumps
+
+    text = _dumps({"output_si_sdr": float("-inf"), "si_sdr_improvement": float("nan"), "rows": [1.5]})
+    assert json.loads(text) == {"output_si_sdr": None, "si_sdr_improvement": None, "rows": [1.5]}
+    assert "Infinity" not in text and "NaN" not in text

@@ -64,3 +64,29 @@ def test_plots_return_their_axes_and_figure():
         [{"epoch": 1, "train_loss": 1.0, "val_loss": 2.0}, {"epoch": 2, "train_loss": 0.5, "val_loss": 1.0}]
     )
     assert len(ax.lines) == 2 and ax.get_yscale() == "log"
+
+
+def test_table_and_plot_cope_with_minus_infinity_and_null():
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    rows = [
+        {"noise": "white", "snr_db": 5.0, "method": "noisy", "snr": 5.0, "si_sdr": 4.9, "stoi": 0.8},
+        {
+            "noise": "white",
+            "snr_db": 5.0,
+            "method": "model",
+            "snr": 0.0,
+            "si_sdr": float("-inf"),
+            "stoi": 0.4,
+        },
+        {"noise": "pink", "snr_db": 5.0, "method": "noisy", "snr": 5.0, "si_sdr": 5.0, "stoi": 0.8},
+        {"noise": "pink", "snr_db": 5.0, "method": "model", "snr": 0.0, "si_sdr": None, "stoi": 0.4},
+    ]
+    table = format_comparison_table(rows)
+    assert "-inf" in table and "n/a" in table
+    ax = plot_comparison(rows, metric="si_sdr")
+    heights = [p.get_height() for p in ax.patches]
+    assert all(np.isfinite(h) or np.isnan(h) for h in heights)
+    assert np.isfinite(ax.get_ylim()).all()
+    plt.close(ax.figure)

@@ -128,3 +128,27 @@ def test_compute_metrics_keys_and_values():
     assert metrics["segsnr"] == pytest.approx(compute_segmental_snr(clean, noisy))
     assert metrics["si_sdr"] == pytest.approx(compute_si_sdr(clean, noisy))
     assert all(isinstance(v, float) for v in metrics.values())
+
+
+def test_si_sdr_of_a_silent_or_constant_estimate_is_minus_infinity():
+    from course_lib.denoise.metrics import compute_si_sdr
+
+    clean = np.sin(np.linspace(0, 200, 16000))
+    assert compute_si_sdr(clean, np.zeros_like(clean)) == float("-inf")
+    constant = np.full_like(clean, 0.25)  # zero after mean removal
+    assert compute_si_sdr(clean, constant) == float("-inf")
+    noisy = clean + 0.3 * np.random.default_rng(0).standard_normal(clean.size)
+    assert compute_si_sdr(clean, np.zeros_like(clean)) < compute_si_sdr(
+        clean, noisy
+    )  # silence is never better
+
+
+def test_json_safe_replaces_non_finite_values_with_none():
+    import json
+
+    from course_lib.denoise.metrics import json_safe
+
+    data = {"a": float("-inf"), "b": [np.float64("nan"), 2.0, "x"], "c": (float("inf"), 3), "d": None}
+    safe = json_safe(data)
+    assert safe == {"a": None, "b": [None, 2.0, "x"], "c": [None, 3], "d": None}
+    json.dumps(safe, allow_nan=False)

@@ -149,3 +149,19 @@ def test_mix_babble_at_snr_is_exact(snr_db):
     clean = _speech_like()
     noisy, noise = make_noisy_pair(clean, "babble", snr_db, seed=4)
     assert _snr_db(clean, noisy.astype(np.float64) - clean) == pytest.approx(snr_db, abs=0.01)
+
+
+def test_mixing_refuses_stereo_and_non_finite_snr():
+    from course_lib.denoise import scale_noise_to_snr
+
+    clean = np.random.default_rng(0).standard_normal(2000).astype(np.float32)
+    stereo = np.stack([clean, clean], axis=1)
+    with pytest.raises(CourseError, match=r"mono.*x.mean\(axis=1\)"):
+        make_noisy_pair(stereo, "white", 5.0)
+    with pytest.raises(CourseError, match="noise must be a mono"):
+        mix_at_snr(clean, np.stack([clean, clean], axis=1), 5.0)
+    for snr in (float("nan"), float("inf"), -float("inf")):
+        with pytest.raises(CourseError, match="finite"):
+            scale_noise_to_snr(clean, clean[::-1], snr)
+        with pytest.raises(CourseError, match="finite"):
+            make_noisy_pair(clean, "white", snr)

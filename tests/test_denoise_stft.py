@@ -91,3 +91,12 @@ def test_reconstruct_shape_mismatch_raises():
 def test_stft_rejects_bad_shape():
     with pytest.raises(CourseError, match="mono"):
         compute_stft(np.zeros((2, 3, 100), dtype=np.float32))
+
+
+def test_stft_refuses_a_soundfile_style_stereo_array_but_keeps_batches():
+    x = np.random.default_rng(0).standard_normal(4000).astype(np.float32)
+    stereo = np.stack([x, 0.5 * x], axis=1)  # (num_samples, channels), as soundfile.read returns it
+    with pytest.raises(CourseError, match=r"x.mean\(axis=1\)"):
+        compute_magnitude(stereo)
+    assert compute_magnitude(stereo.T).shape == (2, 513, 1 + 4000 // 256)  # (batch, num_samples) is fine
+    assert compute_magnitude(stereo.mean(axis=1)).shape == (513, 1 + 4000 // 256)

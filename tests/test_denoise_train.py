@@ -142,3 +142,60 @@ def test_checkpoint_round_trip(tmp_path, trained_model):
         assert torch.equal(loaded(X), model.eval()(X))
     with pytest.raises(CourseError, match="not found"):
         load_denoiser(tmp_path / "missing.pt")
+
+
+def test_make_training_set_checks_waveforms_and_snrs():
+    clean = load_corpus("train")[0].waveform[:8000]
+    with pytest.raises(CourseError, match=r"x.mean\(axis=1\)"):
+        make_training_set([np.stack([clean, clean], axis=1)])
+    with pytest.raises(CourseError, match="finite"):
+        make_training_set([clean], snr_db=float("nan"))
+    with pytest.raises(CourseError, match="empty"):
+        make_training_set([clean], snr_db=[])
+    X, y = make_training_set([clean], snr_db=np.int64(5))
+    X5, y5 = make_training_set([clean], snr_db=5.0)
+    assert torch.equal(X, X5) and torch.equal(y, y5)
+    X, _ = make_training_set([clean], snr_db=np.array([5.0]))
+    assert torch.equal(X, X5)
+
+
+def test_make_training_set_resamples_to_the_model_rate():
+    import librosa
+
+    from course_lib.denoise.audio import SAMPLE_RATE
+    from course_lib.denoise.plot import SAMPLE_RATE as PLOT_RATE
+    from course_lib.denoise.train import SAMPLE_RATE as TRAIN_RATE
+
+    assert TRAIN_RATE is SAMPLE_RATE and PLOT_RATE is SAMPLE_RATE
+    clean = load_corpus("train")[0].waveform[:16000]
+    clean_8k = librosa.resample(clean, orig_sr=16000, target_sr=8000)
+    _, y = make_training_set([clean], snr_db=5.0)
+    _, y_8k = make_training_set([clean_8k], snr_db=5.0, sample_rate=8000)
+    assert y_8k.shape == y.shape  # the same frames of 16 kHz audio, not twice as long frames
+    low = slice(0, 200)  # below 3.1 kHz, where the 8 kHz copy kept everything
+    assert torch.allclose(y_8k[:, low].sum(), y[:, low].sum(), rtol=0.05)
+    with pytest.raises(CourseError, match="sample_rate"):
+        make_training_set([clean], sample_rate=0)
+
+
+def test_train_denoiser_accepts_torch_device_and_refuses_bad_lr():
+    X, y = make_training_set(load_corpus("train")[:1], snr_db=5.0)
+    model = LinearDenoiser(num_hiddens=8)
+    history = train_denoiser(model, X, y, num_epochs=1, device=torch.device("cpu"), show_progress=False)
+    assert len(history) == 1
+    for lr in (float("inf"), float("nan"), 0.0):
+        with pytest.raises(CourseError, match="lr must be a finite number"):
+            train_denoiser(model, X, y, num_epochs=1, lr=lr, show_progress=False)
+    with pytest.raises(CourseError, match="lr=1e\\+30 is too large"):
+        train_denoiser(
+            LinearDenoiser(num_hiddens=8), X, y, num_epochs=3, lr=1e30, batch_size=16, show_progress=False
+        )
+
+
+def test_save_denoiser_and_denoise_waveform_explain_wrong_arguments(tmp_path):
+    with pytest.raises(CourseError, match="LinearDenoiser, got Linear"):
+        save_denoiser(tmp_path / "ck.pt", torch.nn.Linear(2, 2), [])
+    assert not (tmp_path / "ck.pt").exists()
+    with pytest.raises(CourseError, match="n_fft=1024") as info:
+        denoise_waveform(LinearDenoiser(num_hiddens=8), np.ones(4000, dtype=np.float32), n_fft=512)
+    assert "make_frames" not in str(info.value)

@@ -20,6 +20,7 @@ from course_lib.denoise.audio import (
     load_corpus,
     load_corpus_manifest,
     load_librosa_example,
+    play_audio,
     save_audio,
 )
 from course_lib.denoise.baselines import estimate_noise_psd, oracle_irm, spectral_subtraction, wiener_filter

@@ -7,7 +7,8 @@ embedded corpus is synthetic speech shipped inside the package
 (``course_lib/data/speech``, see its ``PROVENANCE.md``), split into train and
 test by sentence and by voice.
 
-Used by the book page "Chapter 2: data" (loading, listening, the corpus).
+Book page: Chapter 2, "Preprocessing: speech, noise and spectrograms" (the corpus,
+loading, listening); :func:`play_audio` serves every Chapter 2 page with players.
 """
 
 from __future__ import annotations
@@ -16,12 +17,16 @@ import csv
 import importlib.resources
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import librosa
 import numpy as np
 import soundfile as sf
 
 from course_lib.core import CourseError
+
+if TYPE_CHECKING:
+    from IPython.display import Audio
 
 SAMPLE_RATE = 16000
 AUDIO_SUFFIXES = (".wav", ".flac", ".ogg")
@@ -60,7 +65,7 @@ def load_audio(path: str | Path, sample_rate: int = SAMPLE_RATE) -> np.ndarray:
     Raises:
         CourseError: if the file is missing, not audio, or has no samples.
 
-    Book page: Chapter 2, data.
+    Book page: Chapter 2, "Preprocessing: speech, noise and spectrograms".
     """
     path = Path(path)
     if not path.is_file():
@@ -94,7 +99,8 @@ def save_audio(path: str | Path, waveform: np.ndarray, sample_rate: int = SAMPLE
     Raises:
         CourseError: for another suffix or a waveform that is not 1-D.
 
-    Book page: Chapter 2, inference (listening to the denoised speech).
+    Book page: Chapter 2, "Inference: back to a waveform" (``denoise apply`` on the
+    command line writes the denoised speech with it).
     """
     path = Path(path)
     suffix = path.suffix.lower()
@@ -113,10 +119,71 @@ def save_audio(path: str | Path, waveform: np.ndarray, sample_rate: int = SAMPLE
     return path
 
 
+def as_mono(x: Any, name: str, dtype: type = np.float64) -> np.ndarray:
+    """``x`` (array, list or tensor) as a 1-D array, or a CourseError naming ``name`` if it is not.
+
+    Book page: Chapter 2, "Preprocessing: speech, noise and spectrograms".
+
+    Args:
+        x: Mono samples ``(num_samples,)``.
+        name: What ``x`` is, for the error message (e.g. ``"clean signal"``).
+        dtype: Data type of the returned array.
+
+    Returns:
+        ``(num_samples,)`` array of ``dtype``.
+
+    Raises:
+        CourseError: if ``x`` is not 1-D (e.g. a soundfile ``(num_samples, channels)`` array).
+    """
+    if hasattr(x, "detach"):
+        x = x.detach().cpu().numpy()
+    x = np.asarray(x, dtype=dtype)
+    if x.ndim != 1:
+        raise CourseError(
+            f"the {name} must be a mono waveform (num_samples,), got shape {x.shape}: mix it to mono, "
+            "e.g. x.mean(axis=1) for a soundfile (num_samples, channels) array, or use load_audio"
+        )
+    return x
+
+
+def play_audio(waveform: Any, sample_rate: int = SAMPLE_RATE, normalize: bool = False) -> Audio:
+    """An audio player for a notebook or book page, with the waveform embedded as WAV data.
+
+    By default the samples are clipped to [-1, 1], as a WAV file would store them,
+    and not normalized, so players of the same page compare in loudness (a
+    denoised signal sounds as loud as it really is).
+
+    Args:
+        waveform: Mono samples ``(num_samples,)`` (numpy array, list or torch tensor).
+        sample_rate: Sample rate of the waveform (Hz).
+        normalize: Scale the loudest sample to full scale instead of clipping.
+
+    Returns:
+        An :class:`IPython.display.Audio` object (display it, or let it be the cell's value).
+
+    Raises:
+        CourseError: if the waveform is not 1-D, is empty, or the sample rate is not positive.
+
+    Book pages: Chapter 2, "Preprocessing: speech, noise and spectrograms",
+    "Inference: back to a waveform", "Listening" and "Try it: noise and SNR" (the
+    live widget).
+    """
+    from IPython.display import Audio
+
+    waveform = as_mono(waveform, "waveform to play", np.float32)
+    if waveform.size == 0:
+        raise CourseError("play_audio got an empty waveform (0 samples): check how it was cut or loaded")
+    if sample_rate <= 0:
+        raise CourseError(f"sample_rate must be a positive number of Hz, got {sample_rate}")
+    if not normalize:
+        waveform = np.clip(waveform, -1.0, 1.0)
+    return Audio(waveform, rate=int(sample_rate), normalize=normalize)
+
+
 def get_corpus_dir() -> Path:
     """Folder of the embedded speech corpus (inside the installed package).
 
-    Book page: Chapter 2, data.
+    Book page: Chapter 2, "Preprocessing: speech, noise and spectrograms".
     """
     return Path(str(importlib.resources.files("course_lib") / "data" / "speech"))
 
@@ -127,7 +194,7 @@ def load_corpus_manifest() -> list[dict[str, str]]:
     Raises:
         CourseError: if the corpus is missing from the installation.
 
-    Book page: Chapter 2, data.
+    Book page: Chapter 2, "Preprocessing: speech, noise and spectrograms".
     """
     manifest = get_corpus_dir() / "manifest.csv"
     if not manifest.is_file():
@@ -155,7 +222,7 @@ def load_corpus(split: str = "train", sample_rate: int = SAMPLE_RATE) -> list[Ut
     Raises:
         CourseError: for an unknown split or a missing corpus.
 
-    Book page: Chapter 2, data.
+    Book page: Chapter 2, "Preprocessing: speech, noise and spectrograms".
     """
     if split not in CORPUS_SPLITS:
         raise CourseError(f"unknown corpus split {split!r}: choose one of {', '.join(CORPUS_SPLITS)}")
@@ -186,7 +253,8 @@ def load_audio_dir(path: str | Path, sample_rate: int = SAMPLE_RATE) -> list[Utt
     Raises:
         CourseError: if the folder is missing or holds no audio file, or a file is unreadable.
 
-    Book page: Chapter 2, data (using your own recordings).
+    Book page: Chapter 2, "Evaluation: SNR and a comparison with classical methods"
+    (``denoise evaluate --clean-dir`` on your own recordings).
     """
     path = Path(path)
     if not path.is_dir():
@@ -216,7 +284,8 @@ def load_librosa_example(name: str = "libri1", sample_rate: int = SAMPLE_RATE) -
     Raises:
         CourseError: if the example is unknown or cannot be downloaded (offline).
 
-    Book page: Chapter 2, data (real recordings).
+    Book page: Chapter 2, "Preprocessing: speech, noise and spectrograms" (real
+    recordings, for your own experiments).
     """
     try:
         file = librosa.ex(name)

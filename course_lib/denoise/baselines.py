@@ -1,4 +1,4 @@
-"""Classical denoisers to compare the learned model with, and the oracle mask upper bound.
+"""Classical denoisers to compare the learned model with, and the oracle ideal ratio mask.
 
 All three work on the STFT of :mod:`course_lib.denoise.stft` (n_fft 1024, hop
 256) and rebuild the waveform with the noisy phase, like the model does, so the
@@ -18,9 +18,10 @@ breaks this assumption, and the classical methods do badly on it.
   ``xi`` from the decision-directed estimate (Ephraim and Malah 1984).
 * :func:`oracle_irm`: the ideal ratio mask ``sqrt(|S|^2 / (|S|^2 + |N|^2))``
   computed from the true clean speech and noise; no real denoiser has them, so it
-  is an upper bound for magnitude masking.
+  is an oracle reference (not a ceiling: the clean magnitude itself, or a
+  phase-sensitive mask, score higher with the same noisy phase).
 
-Used by the book page "Chapter 2: evaluation" (comparison with classical methods).
+Book page: Chapter 2, "Evaluation: SNR and a comparison with classical methods".
 """
 
 from __future__ import annotations
@@ -40,7 +41,10 @@ def _as_waveform(x, name: str) -> np.ndarray:
         x = x.detach().cpu().numpy()
     x = np.asarray(x, dtype=np.float32)
     if x.ndim != 1 or x.size == 0:
-        raise CourseError(f"{name} must be a non-empty mono waveform (num_samples,), got shape {x.shape}")
+        raise CourseError(
+            f"{name} must be a non-empty mono waveform (num_samples,), got shape {x.shape}: "
+            "mix stereo to mono, e.g. x.mean(axis=1), or use load_audio"
+        )
     return x
 
 
@@ -186,7 +190,8 @@ def oracle_irm(
 
     ``mask = sqrt(|S|^2 / (|S|^2 + |N|^2))`` with ``N = STFT(noisy - clean)``,
     applied to the noisy magnitude, with the noisy phase. It needs the clean
-    signal, so it is only an upper bound for methods that scale noisy magnitudes.
+    signal, so it is an oracle reference for methods that scale noisy magnitudes
+    (not an upper bound: the clean magnitude with the noisy phase scores higher).
 
     Args:
         clean: Clean waveform ``(num_samples,)``.

@@ -6,7 +6,11 @@ averaged over the utterances. The comparison table does the same for the
 classical baselines (spectral subtraction, Wiener filter) and the oracle ideal
 ratio mask, per noise kind and input SNR.
 
-Used by the book pages "Chapter 2: evaluation" and "Chapter 2: comparison".
+Used by the book page "Chapter 2: evaluation" (metrics and the comparison table).
+
+An output with no energy (silence) scores an SI-SDR of ``-inf`` dB, and so does
+the mean over utterances that includes one; JSON writers should pass results
+through :func:`course_lib.denoise.metrics.json_safe` (the command line does).
 """
 
 from __future__ import annotations
@@ -83,12 +87,14 @@ def evaluate_denoiser(
     Returns:
         A dict with ``noise``, ``snr_db``, ``num_files``, and for every metric
         ``m`` in snr, segsnr, si_sdr, stoi: ``input_m`` (noisy), ``output_m``
-        (denoised) and ``m_improvement`` (output minus input), all means.
+        (denoised) and ``m_improvement`` (output minus input), all means. A silent
+        output makes ``output_si_sdr`` ``-inf`` (not JSON: see
+        :func:`course_lib.denoise.metrics.json_safe`).
 
     Raises:
         CourseError: if there are no utterances or the noise kind is unknown.
 
-    Book page: Chapter 2, evaluation.
+    Book page: Chapter 2, "Evaluation: SNR and a comparison with classical methods".
     """
     from course_lib.denoise.metrics import compute_metrics
 
@@ -140,8 +146,8 @@ def compute_comparison_table(
 
     Methods: the noisy input itself, spectral subtraction and the Wiener filter
     (noise estimated from the noisy signal), this model, and the oracle ideal
-    ratio mask (it knows the clean speech: an upper bound for magnitude masking
-    with the noisy phase). To keep it quick, by default the first 6 utterances,
+    ratio mask (it knows the clean speech: an oracle reference for magnitude
+    masking with the noisy phase). To keep it quick, by default the first 6 utterances,
     cropped to 4 seconds, are used; every method sees the same mixtures.
 
     Args:
@@ -163,7 +169,7 @@ def compute_comparison_table(
     Raises:
         CourseError: if there are no utterances or a method or noise is unknown.
 
-    Book page: Chapter 2, comparison.
+    Book page: Chapter 2, "Evaluation: SNR and a comparison with classical methods".
     """
     from course_lib.denoise.metrics import compute_metrics
 
@@ -193,7 +199,7 @@ def compute_comparison_table(
 def format_comparison_table(rows: Sequence[dict], metrics: Sequence[str] = ("snr", "si_sdr", "stoi")) -> str:
     """The comparison table as Markdown: one line per noise and SNR, one column per method and metric.
 
-    Book page: Chapter 2, comparison.
+    Book page: Chapter 2, "Evaluation: SNR and a comparison with classical methods".
     """
     methods = list(dict.fromkeys(r["method"] for r in rows))
     header = ["noise", "SNR in"] + [f"{m} {k}" for k in metrics for m in methods]
@@ -205,6 +211,6 @@ def format_comparison_table(rows: Sequence[dict], metrics: Sequence[str] = ("snr
         for k in metrics:
             for m in methods:
                 value = index[(noise, snr, m)][k]
-                cells.append(f"{value:.2f}")
+                cells.append("n/a" if value is None else f"{value:.2f}")  # None: a non-finite value via JSON
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)

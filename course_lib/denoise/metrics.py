@@ -9,7 +9,9 @@ Used by the book page "Chapter 2: evaluation" (the comparison tables).
 
 from __future__ import annotations
 
+import math
 import warnings
+from typing import Any
 
 import numpy as np
 
@@ -37,11 +39,11 @@ def _aligned(clean, estimate) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _db(num: float, den: float) -> float:
-    """``10 * log10(num / den)``, +inf when ``den`` is 0 and ``num`` is not."""
-    if den == 0:
-        return float("inf") if num > 0 else 0.0
+    """``10 * log10(num / den)``: -inf when ``num`` is 0 (even if ``den`` is), +inf when only ``den`` is."""
     if num == 0:
         return float("-inf")
+    if den == 0:
+        return float("inf")
     return float(10 * np.log10(num / den))
 
 
@@ -131,7 +133,9 @@ def compute_si_sdr(clean: np.ndarray, estimate: np.ndarray, zero_mean: bool = Tr
     The estimate is projected on the clean signal, ``target = alpha * clean`` with
     ``alpha = <estimate, clean> / <clean, clean>``, and the rest is distortion:
     ``10 * log10(|target|^2 / |estimate - target|^2)``. Scaling the estimate does
-    not change the value, unlike :func:`compute_snr`.
+    not change the value, unlike :func:`compute_snr`. An estimate with no
+    energy (all zeros, or exactly constant with ``zero_mean``) or orthogonal to the clean
+    signal keeps none of the speech and scores ``-inf`` dB.
 
     Args:
         clean: Reference waveform ``(num_samples,)``.
@@ -139,7 +143,7 @@ def compute_si_sdr(clean: np.ndarray, estimate: np.ndarray, zero_mean: bool = Tr
         zero_mean: Remove each signal's mean first (the paper's recommendation).
 
     Returns:
-        SI-SDR in dB.
+        SI-SDR in dB (``-inf`` for a silent estimate, ``+inf`` for a perfect one).
 
     Raises:
         CourseError: if a signal is empty or not 1-D, or the clean signal is silent.
@@ -216,3 +220,29 @@ def compute_metrics(clean: np.ndarray, estimate: np.ndarray, sample_rate: int = 
         "si_sdr": compute_si_sdr(clean, estimate),
         "stoi": compute_stoi(clean, estimate, sample_rate=sample_rate),
     }
+
+
+def json_safe(value: Any) -> Any:
+    """``value`` with every non-finite float (``inf``, ``-inf``, ``nan``) replaced by ``None``.
+
+    SI-SDR is ``-inf`` for a silent estimate and an improvement can be ``nan``
+    (``-inf - -inf``); ``json.dumps`` would write those as ``-Infinity`` and
+    ``NaN``, which are not valid JSON. Dicts, lists and tuples are converted
+    recursively; everything else is returned unchanged.
+
+    Args:
+        value: Metrics, a comparison table, or any JSON-able structure.
+
+    Returns:
+        The same structure, safe for ``json.dumps(..., allow_nan=False)`` (missing
+        values become ``null``).
+
+    Book page: Chapter 2, evaluation.
+    """
+    if isinstance(value, dict):
+        return {k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    if isinstance(value, (float, np.floating)) and not math.isfinite(value):
+        return None
+    return value

@@ -16,18 +16,19 @@ Kinds of noise:
 Every generated noise is scaled to an RMS of :data:`NOISE_RMS`; :func:`mix_at_snr`
 rescales it anyway to the requested SNR.
 
-Used by the book page "Chapter 2: data" (noise kinds, mixing).
+Used by the book page "Chapter 2: preprocessing" (noise kinds, mixing).
 """
 
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
 from course_lib.core import CourseError
-from course_lib.denoise.audio import SAMPLE_RATE, load_audio, load_corpus
+from course_lib.denoise.audio import SAMPLE_RATE, as_mono, load_audio, load_corpus
 
 NOISE_KINDS = ("white", "pink", "brown", "babble", "hum")
 NOISE_RMS = 0.1
@@ -122,7 +123,7 @@ def make_noise(
         CourseError: for an unknown kind, a non-positive length, a missing ``path``,
             or a silent noise file.
 
-    Book page: Chapter 2, data.
+    Book page: Chapter 2, preprocessing.
     """
     if num_samples <= 0:
         raise CourseError(f"num_samples must be positive, got {num_samples}: pass len(clean)")
@@ -168,12 +169,19 @@ def scale_noise_to_snr(clean: np.ndarray, noise: np.ndarray, snr_db: float) -> n
         Float32 scaled noise ``(num_samples,)``.
 
     Raises:
-        CourseError: if either signal is empty or silent.
+        CourseError: if either signal is empty, silent or not 1-D, or ``snr_db``
+            is not a finite number.
 
-    Book page: Chapter 2, data.
+    Book page: Chapter 2, preprocessing.
     """
-    clean = np.asarray(clean, dtype=np.float64).ravel()
-    noise = np.asarray(noise, dtype=np.float64).ravel()
+    clean = as_mono(clean, "clean signal")
+    noise = as_mono(noise, "noise")
+    try:
+        snr_db = float(snr_db)
+    except (TypeError, ValueError):
+        raise CourseError(f"snr_db must be a number in dB, got {snr_db!r}: use e.g. 5.0") from None
+    if not math.isfinite(snr_db):
+        raise CourseError(f"snr_db must be a finite number in dB, got {snr_db}: use e.g. 5.0")
     if clean.size == 0 or noise.size == 0:
         raise CourseError("cannot mix empty signals: give a clean waveform and a noise with samples")
     noise = _tile(noise, clean.size)
@@ -202,12 +210,12 @@ def mix_at_snr(clean: np.ndarray, noise: np.ndarray, snr_db: float) -> np.ndarra
         Float32 noisy waveform ``(num_samples,)``.
 
     Raises:
-        CourseError: if either signal is empty or silent.
+        CourseError: if either signal is empty, silent or not 1-D, or ``snr_db`` is not finite.
 
-    Book page: Chapter 2, data.
+    Book page: Chapter 2, preprocessing.
     """
     scaled = scale_noise_to_snr(clean, noise, snr_db)
-    return (np.asarray(clean, dtype=np.float32).ravel() + scaled).astype(np.float32)
+    return (as_mono(clean, "clean signal").astype(np.float32) + scaled).astype(np.float32)
 
 
 def make_noisy_pair(
@@ -232,9 +240,13 @@ def make_noisy_pair(
         ``(noisy, noise)``, both float32 ``(num_samples,)``, with ``noisy = clean + noise``
         and ``noise`` already scaled to the SNR.
 
-    Book page: Chapter 2, data.
+    Raises:
+        CourseError: if ``clean`` is not a mono 1-D waveform (mix stereo to mono
+            first), is empty or silent, or ``snr_db`` is not finite.
+
+    Book page: Chapter 2, preprocessing.
     """
-    clean = np.asarray(clean, dtype=np.float32).ravel()
+    clean = as_mono(clean, "clean signal").astype(np.float32)
     raw = make_noise(kind, len(clean), sample_rate=sample_rate, seed=seed, **noise_kwargs)
     noise = scale_noise_to_snr(clean, raw, snr_db)
     return (clean + noise).astype(np.float32), noise

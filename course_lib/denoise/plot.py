@@ -3,7 +3,7 @@
 Every function takes computed data (see :mod:`course_lib.denoise.train` and
 :mod:`course_lib.denoise.evaluate`) and only draws it.
 
-Used by the book pages "Chapter 2: preprocessing", "training", "inference" and "comparison".
+Used by the book pages "Chapter 2: preprocessing", "training", "inference" and "evaluation".
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ import torch
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from course_lib.denoise.audio import SAMPLE_RATE
 from course_lib.denoise.stft import HOP_LENGTH
 
-SAMPLE_RATE = 16000
 METHOD_LABELS = {
     "noisy": "noisy input",
     "spectral_subtraction": "spectral subtraction",
@@ -148,11 +148,13 @@ def plot_comparison(
         metric: ``"snr"``, ``"segsnr"``, ``"si_sdr"`` or ``"stoi"``.
         ax: Axes to draw on.
         snr_db: Only the rows at this input SNR (``None``: every SNR).
+            Non-finite values (the ``-inf`` SI-SDR of a silent output) and
+            ``None`` (from JSON) get no bar.
 
     Returns:
         The axes.
 
-    Book page: Chapter 2, comparison.
+    Book page: Chapter 2, evaluation.
     """
     if snr_db is not None:
         rows = [r for r in rows if float(r["snr_db"]) == float(snr_db)]
@@ -165,6 +167,7 @@ def plot_comparison(
     x = np.arange(len(conditions))
     for j, method in enumerate(methods):
         values = [index.get((noise, snr, method), np.nan) for noise, snr in conditions]
+        values = [v if v is not None and np.isfinite(v) else np.nan for v in values]  # -inf SI-SDR: no bar
         ax.bar(
             x + (j - (len(methods) - 1) / 2) * width, values, width, label=METHOD_LABELS.get(method, method)
         )

@@ -53,6 +53,9 @@ def compute_stft(waveform: ArrayLike, n_fft: int = N_FFT, hop_length: int = HOP_
     Args:
         waveform: Shape ``(num_samples,)`` or ``(batch, num_samples)``; numpy
             arrays are converted to float32 tensors, tensors stay on their device.
+            A 2-D array with more rows than columns is refused: it is almost
+            surely a soundfile-style ``(num_samples, channels)`` recording, not a
+            batch of signals shorter than the batch is large.
         n_fft: FFT size (and window length); ``n_fft // 2 + 1`` bins.
         hop_length: Samples between successive frames.
 
@@ -61,7 +64,8 @@ def compute_stft(waveform: ArrayLike, n_fft: int = N_FFT, hop_length: int = HOP_
         num_frames)``) with ``num_frames = 1 + num_samples // hop_length``.
 
     Raises:
-        CourseError: if the waveform is not 1-D or 2-D, or is empty.
+        CourseError: if the waveform is not 1-D or 2-D, is empty, or looks like
+            ``(num_samples, channels)``.
 
     Book page: Chapter 2, preprocessing.
     """
@@ -69,7 +73,12 @@ def compute_stft(waveform: ArrayLike, n_fft: int = N_FFT, hop_length: int = HOP_
     if x.ndim not in (1, 2) or x.shape[-1] == 0:
         raise CourseError(
             f"compute_stft expects a non-empty waveform of shape (num_samples,) or (batch, num_samples), "
-            f"got shape {tuple(x.shape)}: mix stereo to mono first (load_audio does)"
+            f"got shape {tuple(x.shape)}: mix stereo to mono first, e.g. x.mean(axis=1), or use load_audio"
+        )
+    if x.ndim == 2 and x.shape[0] > x.shape[1]:
+        raise CourseError(
+            f"compute_stft got shape {tuple(x.shape)}, which looks like (num_samples, channels) as soundfile "
+            "returns it, not (batch, num_samples): mix to mono, e.g. x.mean(axis=1), or use load_audio"
         )
     return torch.stft(
         x,
@@ -124,12 +133,16 @@ def compute_magnitude(waveform: ArrayLike, n_fft: int = N_FFT, hop_length: int =
     """Magnitude spectrogram ``|STFT|`` of a waveform.
 
     Args:
-        waveform: Shape ``(num_samples,)`` or ``(batch, num_samples)``.
+        waveform: Shape ``(num_samples,)`` or ``(batch, num_samples)`` (not a
+            ``(num_samples, channels)`` recording: see :func:`compute_stft`).
         n_fft: FFT size.
         hop_length: Samples between frames.
 
     Returns:
         Float32 tensor ``(num_bins, num_frames)`` (or batched), non-negative.
+
+    Raises:
+        CourseError: for the waveforms :func:`compute_stft` refuses.
 
     Book page: Chapter 2, preprocessing.
     """

@@ -6,7 +6,7 @@ spectrogram images (both base64, so the page plays and shows them without a
 server), with their SNR, SI-SDR and STOI, plus the training-loss curve. The
 book's widget switches between them in the browser.
 
-Used by the book page "Chapter 2: interactive comparison" (via ``book/data/denoise_sweep.json``).
+Used by the book page "Chapter 2: Try it: noise and SNR" (via ``book/data/denoise_sweep.json``).
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ SWEEP_SNRS = (0.0, 5.0, 10.0)
 def encode_wav(waveform: np.ndarray, sample_rate: int = SAMPLE_RATE) -> str:
     """A mono waveform as a base64 16-bit PCM WAV file (clipped to [-1, 1]).
 
-    Book page: Chapter 2, interactive comparison.
+    Book page: Chapter 2, "Try it: noise and SNR".
     """
     buffer = io.BytesIO()
     sf.write(buffer, np.clip(waveform, -1.0, 1.0), sample_rate, format="WAV", subtype="PCM_16")
@@ -60,7 +60,7 @@ def encode_spectrogram(magnitude: torch.Tensor, vmax_db: float, bins_per_row: in
         vmax_db: Top of the colour scale in dB (shared between images for comparison).
         bins_per_row: Frequency bins averaged into one image row.
 
-    Book page: Chapter 2, interactive comparison.
+    Book page: Chapter 2, "Try it: noise and SNR".
     """
     from matplotlib import colormaps
     from PIL import Image
@@ -98,7 +98,7 @@ def compute_sweep(
     seed: int = 0,
     clip_seconds: float = 2.0,
     utterance_index: int = 0,
-    device: str = "auto",
+    device: str | torch.device = "auto",
     show_progress: bool = True,
 ) -> dict:
     """Denoise one held-out utterance at every noise kind and input SNR; return JSON-able data.
@@ -115,7 +115,7 @@ def compute_sweep(
         seed: Training and noise seed.
         clip_seconds: Length of the stored clips.
         utterance_index: Which test utterance to use.
-        device: Training device.
+        device: Training device: ``"auto"``, ``"cuda"``, ``"mps"``, ``"cpu"`` or a :class:`torch.device`.
         show_progress: Show tqdm bars while training.
 
     Returns:
@@ -129,7 +129,7 @@ def compute_sweep(
     Raises:
         CourseError: if the utterance index is out of range.
 
-    Book page: Chapter 2, interactive comparison.
+    Book page: Chapter 2, "Try it: noise and SNR".
     """
     matplotlib.use("Agg")
     from course_lib.denoise.audio import load_corpus
@@ -148,7 +148,11 @@ def compute_sweep(
         history = ckpt["history"]
     elif model is None:
         X, y = make_training_set(
-            load_corpus("train"), noise=TRAIN_NOISES, snr_db=TRAIN_SNRS, seed=seed, device=get_device(device)
+            load_corpus("train"),
+            noise=TRAIN_NOISES,
+            snr_db=TRAIN_SNRS,
+            seed=seed,
+            device=device if isinstance(device, torch.device) else get_device(device),
         )
         seed_everything(seed)
         model = LinearDenoiser()

@@ -16,6 +16,7 @@ Used by the book pages "Chapter 2: training" and "Chapter 2: inference".
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -33,10 +34,14 @@ from course_lib.core import (
     save_checkpoint,
     seed_everything,
 )
+from course_lib.denoise.audio import SAMPLE_RATE  # the model's rate (16 kHz), re-exported here
 from course_lib.denoise.model import LinearDenoiser
 from course_lib.denoise.stft import HOP_LENGTH, N_FFT, compute_stft, reconstruct_waveform
 
-SAMPLE_RATE = 16000  # the model's rate; equal to course_lib.denoise.audio.SAMPLE_RATE
+MONO_HINT = (
+    "mix it to mono first, e.g. x.mean(axis=1) for a soundfile (num_samples, channels) array, "
+    "or use load_audio"
+)
 NUM_EPOCHS = 14  # default schedule: 14 epochs of batch 256 on the mixed training set (~3,000 updates)
 BATCH_SIZE = 256
 TRAIN_NOISES = ("white", "pink", "brown", "babble", "hum")  # the default training noise "mix"
@@ -85,18 +90,40 @@ def make_frames(noisy_magnitude: torch.Tensor, context: int = 0, log_compress: b
 
 
 def _waveform_of(item: Any) -> np.ndarray:
-    """The waveform of an Utterance, or the item itself if it is already an array."""
+    """The 1-D float32 waveform of an Utterance, or of the item itself if it is already an array.
+
+    Raises:
+        CourseError: if the waveform is not 1-D (a stereo ``(num_samples, 2)`` array, say).
+    """
     waveform = getattr(item, "waveform", item)
     if isinstance(waveform, torch.Tensor):
         waveform = waveform.detach().cpu().numpy()
-    return np.asarray(waveform, dtype=np.float32)
+    waveform = np.asarray(waveform, dtype=np.float32)
+    if waveform.ndim != 1:
+        raise CourseError(f"expected a mono waveform (num_samples,), got shape {waveform.shape}: {MONO_HINT}")
+    return waveform
 
 
 def _as_tuple(value: Any) -> tuple:
-    """``value`` as a tuple (a single string or number becomes a 1-tuple)."""
-    if isinstance(value, (str, int, float)):
+    """``value`` as a tuple (a single string or number, numpy scalars included, becomes a 1-tuple)."""
+    if isinstance(value, str) or np.ndim(value) == 0:
         return (value,)
     return tuple(value)
+
+
+def _snr_values(snr_db: Any) -> tuple[float, ...]:
+    """``snr_db`` (one value or several) as a non-empty tuple of finite floats, or a CourseError."""
+    try:
+        values = tuple(float(v) for v in _as_tuple(snr_db))
+    except (TypeError, ValueError):
+        raise CourseError(
+            f"snr_db must be a number in dB or a list of them, got {snr_db!r}: use e.g. 5.0"
+        ) from None
+    if not values:
+        raise CourseError("snr_db is empty: give at least one SNR in dB, e.g. 5.0 or (0.0, 5.0, 10.0)")
+    if not all(math.isfinite(v) for v in values):
+        raise CourseError(f"snr_db must be finite numbers in dB, got {snr_db!r}: use e.g. (0.0, 5.0, 10.0)")
+    return values
 
 
 def resolve_noises(noise: str | Sequence[str]) -> tuple[str, ...]:
@@ -141,18 +168,21 @@ def make_training_set(
     Every utterance is mixed once with every noise kind in ``noise``; when
     ``snr_db`` lists several values, each mixture draws one of them (seeded).
     Each mixture gets its own noise seed, so no two mixtures share a noise
-    sample.
+    sample. Waveforms at another rate than the model's 16 kHz are resampled to
+    16 kHz first, as :func:`denoise_waveform` does at inference, so the frames
+    always have the model's frequency resolution.
 
     Args:
         utterances: Clean utterances (:class:`course_lib.denoise.audio.Utterance`)
-            or 1-D float32 waveforms at ``sample_rate``.
+            or mono waveforms ``(num_samples,)`` at ``sample_rate``.
         noise: A noise kind, several (sequence or comma list), or ``"mix"`` for
             white, pink, brown, babble and hum.
-        snr_db: Input SNR in dB, or several to draw from.
+        snr_db: Input SNR in dB (finite; numpy scalars accepted), or several to draw from.
         seed: Seeds the noise and the SNR draws.
         context: Context frames on each side (see :func:`make_frames`).
         log_compress: ``log1p`` the input frames (see :func:`make_frames`).
-        sample_rate: Rate of the waveforms (16 kHz for the embedded corpus).
+        sample_rate: Rate of the waveforms (16 kHz for the embedded corpus);
+            other rates are resampled to 16 kHz.
         device: Where to keep the tensors (``None``: the CPU).
 
     Returns:
@@ -160,7 +190,9 @@ def make_training_set(
         and clean magnitude frames ``(num_frames, num_bins)``, float32.
 
     Raises:
-        CourseError: if there are no utterances or a noise kind is unknown.
+        CourseError: if there are no utterances, a waveform is not 1-D, a noise
+            kind is unknown, ``snr_db`` is empty or not finite, or ``sample_rate``
+            is not positive.
 
     Book page: Chapter 2, training.
     """
@@ -171,17 +203,22 @@ def make_training_set(
             "make_training_set got no utterances: pass load_corpus('train') or a list of waveforms"
         )
     kinds = resolve_noises(noise)
-    snrs = _as_tuple(snr_db)
+    snrs = _snr_values(snr_db)
+    _check_sample_rate(sample_rate)
     rng = np.random.default_rng(seed)
     inputs, targets = [], []
     mixture = 0
     for item in utterances:
         clean = _waveform_of(item)
+        if sample_rate != SAMPLE_RATE:
+            import librosa
+
+            clean = librosa.resample(clean, orig_sr=sample_rate, target_sr=SAMPLE_RATE).astype(np.float32)
         clean_magnitude = compute_stft(clean).abs()
         for kind in kinds:
-            snr = float(snrs[rng.integers(len(snrs))]) if len(snrs) > 1 else float(snrs[0])
+            snr = snrs[rng.integers(len(snrs))] if len(snrs) > 1 else snrs[0]
             noisy, _ = make_noisy_pair(
-                clean, kind, snr, seed=seed * 100003 + mixture, sample_rate=sample_rate
+                clean, kind, snr, seed=seed * 100003 + mixture, sample_rate=SAMPLE_RATE
             )
             mixture += 1
             inputs.append(make_frames(compute_stft(noisy).abs(), context=context, log_compress=log_compress))
@@ -191,6 +228,14 @@ def make_training_set(
     if device is not None:
         X, y = X.to(device), y.to(device)
     return X, y
+
+
+def _check_sample_rate(sample_rate: Any) -> None:
+    """Raise a CourseError unless ``sample_rate`` is a positive whole number of Hz."""
+    if isinstance(sample_rate, bool) or not isinstance(sample_rate, (int, np.integer)) or sample_rate <= 0:
+        raise CourseError(
+            f"sample_rate must be a positive whole number of Hz, got {sample_rate!r}: use e.g. 16000"
+        )
 
 
 def train_step(model: nn.Module, X: torch.Tensor, y: torch.Tensor, optimizer: torch.optim.Optimizer) -> float:
@@ -205,7 +250,7 @@ def train_step(model: nn.Module, X: torch.Tensor, y: torch.Tensor, optimizer: to
     Returns:
         The batch's mean squared error before the update.
 
-    Book page: Chapter 2, training.
+    Book page: Chapter 2, loss and optimizer.
     """
     return float(_step(model, X, y, optimizer).item())
 
@@ -224,7 +269,7 @@ def _step(
 def make_optimizer(model: nn.Module, lr: float, device: torch.device) -> torch.optim.Adam:
     """Adam over ``model``'s parameters, fused into one kernel where torch supports it on ``device``.
 
-    Book page: Chapter 2, training.
+    Book page: Chapter 2, loss and optimizer.
     """
     try:
         return torch.optim.Adam(model.parameters(), lr=lr, fused=True)
@@ -241,7 +286,7 @@ def train_denoiser(
     batch_size: int = BATCH_SIZE,
     full_batch: bool = False,
     seed: int = 0,
-    device: str = "auto",
+    device: str | torch.device = "auto",
     show_progress: bool = True,
     callback: Callable[[dict], bool | None] | None = None,
     X_val: torch.Tensor | None = None,
@@ -258,11 +303,11 @@ def train_denoiser(
         X: Input frames ``(num_frames, in_features)`` from :func:`make_training_set`.
         y: Clean magnitude frames ``(num_frames, num_bins)``.
         num_epochs: Passes over the frames.
-        lr: Adam's learning rate.
+        lr: Adam's learning rate (finite, > 0).
         batch_size: Frames per update (ignored with ``full_batch``).
         full_batch: One update per epoch on all frames, as in the reference.
         seed: Seeds the shuffling (and torch), so CPU runs repeat exactly.
-        device: ``"auto"``, ``"cuda"``, ``"mps"`` or ``"cpu"``.
+        device: ``"auto"``, ``"cuda"``, ``"mps"``, ``"cpu"``, or a :class:`torch.device`.
         show_progress: Show a tqdm bar over the epochs.
         callback: Called with each epoch's history entry; returning ``True`` stops training.
         X_val: Optional validation frames, reported as ``val_loss``.
@@ -270,10 +315,12 @@ def train_denoiser(
 
     Returns:
         history: One dict per epoch: ``epoch``, ``train_loss`` (mean batch MSE),
-        ``seconds`` (since the start) and ``val_loss`` when validation frames are given.
+        ``seconds`` (the time the epoch took, as in Chapter 1) and ``val_loss`` when validation
+        frames are given.
 
     Raises:
-        CourseError: if the settings or tensor shapes are invalid.
+        CourseError: if the settings or tensor shapes are invalid, or the loss of
+            an epoch is not finite (diverged: lower ``lr``).
 
     Book page: Chapter 2, training.
     """
@@ -281,15 +328,19 @@ def train_denoiser(
         raise CourseError(f"num_epochs must be >= 0, got {num_epochs}: use e.g. {NUM_EPOCHS}")
     if batch_size < 1:
         raise CourseError(f"batch_size must be >= 1, got {batch_size}: use e.g. {BATCH_SIZE}")
-    if lr <= 0:
-        raise CourseError(f"lr must be > 0, got {lr}: use e.g. 1e-3")
+    try:
+        lr_ok = math.isfinite(float(lr)) and lr > 0
+    except (TypeError, ValueError):
+        lr_ok = False
+    if not lr_ok:
+        raise CourseError(f"lr must be a finite number > 0, got {lr!r}: use e.g. 1e-3")
     if X.ndim != 2 or y.ndim != 2 or X.shape[0] != y.shape[0] or X.shape[0] == 0:
         raise CourseError(
             f"X and y must be non-empty (num_frames, features) tensors with the same number of frames, "
             f"got {tuple(X.shape)} and {tuple(y.shape)}: build them with make_training_set"
         )
     generator = seed_everything(seed)
-    dev = get_device(device)
+    dev = device if isinstance(device, torch.device) else get_device(device)
     model.to(dev)
     X, y = X.to(dev), y.to(dev)
     if X_val is not None and y_val is not None:
@@ -298,9 +349,9 @@ def train_denoiser(
     num_frames = X.shape[0]
     step_size = num_frames if full_batch else min(batch_size, num_frames)
     history: list[dict] = []
-    start = time.perf_counter()
     bar = progress(range(1, num_epochs + 1), enabled=show_progress, desc="training", unit="epoch")
     for epoch in bar:
+        start = time.perf_counter()
         model.train()
         if full_batch:
             total = _step(model, X, y, optimizer)
@@ -312,6 +363,11 @@ def train_denoiser(
                 total += _step(model, X[idx], y[idx], optimizer) * idx.numel()
             total = total / num_frames
         record = {"epoch": epoch, "train_loss": float(total.item())}
+        if not math.isfinite(record["train_loss"]):
+            raise CourseError(
+                f"the training loss became {record['train_loss']} in epoch {epoch}: training diverged, "
+                f"most likely because lr={lr:g} is too large; lower it (e.g. 1e-3) and train again"
+            )
         if X_val is not None and y_val is not None:
             record["val_loss"] = compute_loss(model, X_val, y_val)
         record["seconds"] = time.perf_counter() - start
@@ -339,6 +395,17 @@ def compute_loss(model: nn.Module, X: torch.Tensor, y: torch.Tensor, batch_size:
     return total / (X.shape[0] * y.shape[1])
 
 
+def _check_bins(model: nn.Module, num_bins: int) -> None:
+    """Raise a CourseError if the model was built for another number of frequency bins (FFT size)."""
+    expected = getattr(model, "num_bins", num_bins)
+    if num_bins != expected:
+        raise CourseError(
+            f"the STFT has {num_bins} frequency bins (n_fft={2 * (num_bins - 1)}) but the model was built "
+            f"for {expected} (n_fft={2 * (expected - 1)}): use n_fft={2 * (expected - 1)}, the model's "
+            "FFT size (the default), or train a model for the other size"
+        )
+
+
 @torch.no_grad()
 def compute_denoised_magnitude(model: LinearDenoiser, noisy_stft: torch.Tensor) -> torch.Tensor:
     """The model's clean magnitude estimate for a noisy STFT.
@@ -350,8 +417,12 @@ def compute_denoised_magnitude(model: LinearDenoiser, noisy_stft: torch.Tensor) 
     Returns:
         Non-negative ``(num_bins, num_frames)`` on ``noisy_stft``'s device.
 
+    Raises:
+        CourseError: if ``noisy_stft`` has another number of bins than the model.
+
     Book page: Chapter 2, inference.
     """
+    _check_bins(model, noisy_stft.shape[-2])
     model.eval()
     device = next(model.parameters()).device
     frames = make_frames(
@@ -379,14 +450,16 @@ def denoise_waveform(
         model: A trained :class:`LinearDenoiser`.
         noisy: Mono waveform ``(num_samples,)``.
         sample_rate: Rate of ``noisy``.
-        n_fft: FFT size (the model's number of bins is ``n_fft // 2 + 1``).
+        n_fft: FFT size; must match the model (``model.num_bins == n_fft // 2 + 1``,
+            1024 for the default model).
         hop_length: STFT hop.
 
     Returns:
         denoised: Float32 numpy array ``(num_samples,)``, the same length and rate as ``noisy``.
 
     Raises:
-        CourseError: if the waveform is not a non-empty 1-D signal.
+        CourseError: if the waveform is not a non-empty 1-D signal, ``sample_rate``
+            is not positive, or ``n_fft`` does not match the model.
 
     Book page: Chapter 2, inference.
     """
@@ -398,6 +471,8 @@ def denoise_waveform(
             f"denoise_waveform expects a non-empty mono waveform (num_samples,), got shape {noisy.shape}: "
             "load it with load_audio, which mixes stereo to mono"
         )
+    _check_sample_rate(sample_rate)
+    _check_bins(model, n_fft // 2 + 1)
     num_samples = noisy.size
     if sample_rate != SAMPLE_RATE:
         import librosa
@@ -428,8 +503,16 @@ def save_denoiser(path: str | Path, model: LinearDenoiser, history: list[dict], 
     Returns:
         The path written.
 
+    Raises:
+        CourseError: if ``model`` is not a :class:`LinearDenoiser`.
+
     Book page: Chapter 2, training.
     """
+    if not isinstance(model, LinearDenoiser):
+        raise CourseError(
+            f"save_denoiser saves a LinearDenoiser, got {type(model).__name__}: pass the model trained "
+            "with train_denoiser (save other models with torch.save)"
+        )
     return save_checkpoint(path, model, {**extra, **model.config()}, history)
 
 
