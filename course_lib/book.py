@@ -246,7 +246,7 @@ def train_or_load_denoiser(
     snr_db: float | tuple[float, ...] = (0.0, 5.0, 10.0),
     num_epochs: int = 4,
     lr: float = 1e-3,
-    batch_size: int = 256,
+    batch_size: int | None = None,
     seed: int = 0,
     device: str = "auto",
     num_utterances: int | None = None,
@@ -259,14 +259,16 @@ def train_or_load_denoiser(
     The book trains for a few epochs to keep its build short; the command line's
     default (``python -m course_lib denoise train``) trains longer.
 
-    Book pages: Chapter 2, "Training", "Inference", "Evaluation", "Listening".
+    Book pages: Chapter 2, "Training", "Inference: back to a waveform", "Evaluation:
+    SNR and a comparison with classical methods", "Listening", "Summary and exercises".
 
     Args:
         noise: A noise kind, several, or ``"mix"`` (white, pink, brown, babble, hum).
         snr_db: Input SNR in dB, or several to draw from.
         num_epochs: Passes over the training frames.
         lr: Adam's learning rate.
-        batch_size: Frames per update.
+        batch_size: Frames per update (``None``: the library default,
+            :data:`course_lib.denoise.train.BATCH_SIZE`).
         seed: Seeds the noise, the initialization and the shuffling.
         device: ``"auto"`` (cuda, mps, cpu) or a device name.
         num_utterances: Use only the first this many training utterances (``None``: all).
@@ -280,8 +282,16 @@ def train_or_load_denoiser(
     from course_lib.core import seed_everything
     from course_lib.denoise.audio import load_corpus
     from course_lib.denoise.model import LinearDenoiser
-    from course_lib.denoise.train import load_denoiser, make_training_set, save_denoiser, train_denoiser
+    from course_lib.denoise.train import (
+        BATCH_SIZE,
+        load_denoiser,
+        make_training_set,
+        save_denoiser,
+        train_denoiser,
+    )
 
+    if batch_size is None:
+        batch_size = BATCH_SIZE
     settings = {
         "noise": list(noise) if isinstance(noise, (tuple, list)) else noise,
         "snr_db": list(snr_db) if isinstance(snr_db, (tuple, list)) else float(snr_db),

@@ -36,8 +36,8 @@ from typing import Any
 import ipywidgets as widgets
 import matplotlib
 import matplotlib.pyplot as plt
-import numpy as np
 from IPython.display import display
+from matplotlib.axes import Axes
 
 from course_lib.core import CourseError
 
@@ -180,7 +180,8 @@ def plot_sweep_run(
     table: dict[tuple[float, int], list],
     dropout: float,
     num_layers: int,
-) -> matplotlib.figure.Figure:
+    ax: Sequence[Axes] | None = None,
+) -> tuple[Axes, Axes]:
     """Plot one sweep run's losses and test accuracy, the runs of the same dropout in grey behind.
 
     Book page: Chapter 1, "Try it: dropout, depth, epochs".
@@ -190,11 +191,19 @@ def plot_sweep_run(
             (``epoch``, ``train_loss``, ``test_loss``, ``test_accuracy``).
         dropout: The run's dropout.
         num_layers: The run's number of hidden layers.
+        ax: Two Axes to draw on (losses, test accuracy); ``None`` makes a new
+            figure with two panels side by side.
 
     Returns:
-        The figure (two panels: losses, test accuracy).
+        The two Axes ``(losses, test accuracy)``; their ``.figure`` is the figure.
     """
-    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(8, 2.8))
+    if ax is None:
+        fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(8, 2.8))
+    else:
+        if len(ax) != 2:
+            raise CourseError(f"plot_sweep_run draws two panels: pass two Axes, got {len(ax)}")
+        ax_loss, ax_acc = ax
+        fig = None
     history = table[(dropout, num_layers)]
     epochs = [h["epoch"] for h in history]
     for (d, n), other in sorted(table.items()):
@@ -217,9 +226,13 @@ def plot_sweep_run(
     ax_acc.set_xlabel("epoch")
     ax_acc.set_ylabel("test accuracy (%)")
     ax_acc.legend(fontsize=8)
-    fig.suptitle(f"dropout {dropout:g}, {num_layers} hidden layers", fontsize=10)
-    fig.tight_layout()
-    return fig
+    title = f"dropout {dropout:g}, {num_layers} hidden layers"
+    if fig is None:
+        ax_loss.set_title(title, fontsize=10)
+    else:
+        fig.suptitle(title, fontsize=10)
+        fig.tight_layout()
+    return ax_loss, ax_acc
 
 
 def _mnist_epoch_html(
@@ -296,7 +309,7 @@ def make_mnist_static_widget(sweep: dict[str, Any], dpi: int = 80) -> widgets.VB
         layout=widgets.Layout(width="420px"),
     )
     images = {
-        key: widgets.Image(value=render_png(plot_sweep_run(table, *key), dpi=dpi), format="png")
+        key: widgets.Image(value=render_png(plot_sweep_run(table, *key)[0].figure, dpi=dpi), format="png")
         for key in table
     }
 
@@ -380,7 +393,8 @@ class MnistLiveWidget(_LiveTrainingWidget):
 
     Args:
         data: The digits to train on (default: the embedded split, loaded on first use).
-        num_hiddens: Units per hidden layer (1024 as in the reference; smaller is faster).
+        num_hiddens: Initial units per hidden layer (1024 as in the reference; smaller is
+            faster). The dropdown offers 64, 256 and 1024, plus this value if it is another.
         max_epochs: Upper end of the epochs slider (a small budget on a CPU).
         seed: Training seed (same settings, same result on the CPU).
         device: ``"auto"`` (cuda, mps, cpu) or a device name.
@@ -401,8 +415,13 @@ class MnistLiveWidget(_LiveTrainingWidget):
         )
         self.num_layers = widgets.IntSlider(value=3, min=0, max=6, description="hidden layers", style=style)
         self.num_epochs = widgets.IntSlider(value=5, min=1, max=max_epochs, description="epochs", style=style)
+        if num_hiddens < 1:
+            raise CourseError(f"num_hiddens must be a positive number of units, got {num_hiddens}")
         self.num_hiddens = widgets.Dropdown(
-            options=[64, 256, 1024], value=num_hiddens, description="hidden units", style=style
+            options=sorted({64, 256, 1024, int(num_hiddens)}),
+            value=int(num_hiddens),
+            description="hidden units",
+            style=style,
         )
         self._finish_layout(
             [
@@ -441,7 +460,7 @@ class MnistLiveWidget(_LiveTrainingWidget):
             table[(dropout, num_layers)] = history
             with self.output:
                 self.output.clear_output(wait=True)
-                fig = plot_sweep_run(table, dropout, num_layers)
+                fig = plot_sweep_run(table, dropout, num_layers)[0].figure
                 display(fig)
                 plt.close(fig)
 
@@ -605,8 +624,9 @@ class DenoiseLiveWidget(_LiveTrainingWidget):
 
         style = self._init_common(seed, device)
         self.num_utterances = num_utterances
-        kinds = [k for k in NOISE_KINDS if k != "file"]
-        self.noise = widgets.Dropdown(options=kinds, value="white", description="noise", style=style)
+        self.noise = widgets.Dropdown(
+            options=list(NOISE_KINDS), value="white", description="noise", style=style
+        )
         self.snr_db = widgets.IntSlider(
             value=5, min=-5, max=20, step=1, description="input SNR (dB)", style=style
         )
@@ -626,10 +646,8 @@ class DenoiseLiveWidget(_LiveTrainingWidget):
         Returns:
             The per-epoch history of :func:`course_lib.denoise.train.train_denoiser`.
         """
-        from IPython.display import Audio
-
         from course_lib.core import seed_everything
-        from course_lib.denoise.audio import SAMPLE_RATE, load_corpus
+        from course_lib.denoise.audio import SAMPLE_RATE, load_corpus, play_audio
         from course_lib.denoise.metrics import compute_metrics
         from course_lib.denoise.model import LinearDenoiser
         from course_lib.denoise.noise import make_noisy_pair
@@ -684,9 +702,7 @@ class DenoiseLiveWidget(_LiveTrainingWidget):
             display(fig)
             plt.close(fig)
             for name, waveform in (("clean", clean), ("noisy", noisy), ("denoised", denoised)):
-                # Clipped to [-1, 1] as a WAV file would be; not normalized, so loudness compares.
-                player = Audio(np.clip(waveform, -1.0, 1.0), rate=SAMPLE_RATE, normalize=False)
-                display(widgets.HTML(f"<b>{name}</b>"), player)
+                display(widgets.HTML(f"<b>{name}</b>"), play_audio(waveform, SAMPLE_RATE))
         gain = self.metrics["denoised"]["snr"] - self.metrics["noisy"]["snr"]
         self.status.value = (
             f"Done: final training loss {history[-1]['train_loss']:.4g}; on a held-out sentence the SNR goes "

@@ -15,6 +15,7 @@ from course_lib.widgets import (
     make_denoise_static_widget,
     make_mnist_static_widget,
     make_nested_stack,
+    plot_sweep_run,
 )
 
 
@@ -219,3 +220,36 @@ def test_live_denoise_widget_trains_and_reports_metrics() -> None:
     assert set(live.metrics) == {"noisy", "denoised"}
     assert abs(live.metrics["noisy"]["snr"] - 5.0) < 0.1  # mixed at exactly 5 dB
     assert "SNR goes from" in live.status.value
+
+
+def test_live_mnist_widget_offers_any_given_hidden_size() -> None:
+    live = MnistLiveWidget(num_hiddens=512, device="cpu")
+    assert live.num_hiddens.value == 512
+    assert list(live.num_hiddens.options) == [64, 256, 512, 1024]
+    assert list(MnistLiveWidget(device="cpu").num_hiddens.options) == [64, 256, 1024]
+    with pytest.raises(CourseError, match="num_hiddens"):
+        MnistLiveWidget(num_hiddens=0, device="cpu")
+
+
+def test_plot_sweep_run_draws_on_given_axes_or_a_new_figure() -> None:
+    import matplotlib.pyplot as plt
+
+    table = {(0.0, 1): _history(3, 0.5), (0.0, 3): _history(3, 0.6)}
+    ax_loss, ax_acc = plot_sweep_run(table, 0.0, 3)
+    assert ax_loss.figure is ax_acc.figure and len(ax_loss.lines) == 2
+    assert len(ax_acc.lines) == 2  # the run, and the other depth in grey
+    plt.close(ax_loss.figure)
+    fig, axes = plt.subplots(1, 2)
+    returned = plot_sweep_run(table, 0.0, 1, ax=axes)
+    assert returned[0] is axes[0] and returned[1] is axes[1]
+    assert "dropout 0" in axes[0].get_title()
+    with pytest.raises(CourseError, match="two Axes"):
+        plot_sweep_run(table, 0.0, 1, ax=[axes[0]])
+    plt.close(fig)
+
+
+def test_live_denoise_widget_offers_every_noise_kind() -> None:
+    from course_lib.denoise.noise import NOISE_KINDS
+
+    live = DenoiseLiveWidget(device="cpu")
+    assert tuple(live.noise.options) == NOISE_KINDS
