@@ -15,33 +15,40 @@ from sklearn.decomposition import PCA
 from course_lib.core import CourseError
 from course_lib.mnist.analysis import (
     compute_best_examples,
+    compute_confidence,
     compute_embedding,
+    compute_history_blocks,
     compute_layer_embeddings,
     compute_pca,
     compute_separability,
 )
 from course_lib.mnist.model import MLP
 from course_lib.mnist.plot import plot_best_examples, plot_embeddings, plot_history, plot_separability
+from course_lib.mnist.sweep import compute_sweep_summary
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
+# 3 classes; class 0 rows: 0 (p=.9), 3 (p=.6), 5 (p=.95); class 1 rows: 1 (.2), 4 (.8);
+# class 2 rows: 2 (.5), 6 (.7), 7 (.7) -> a tie, kept in index order.
+HAND_MADE_PROBS = np.array(
+    [
+        [0.90, 0.05, 0.05],
+        [0.70, 0.20, 0.10],
+        [0.25, 0.25, 0.50],
+        [0.60, 0.30, 0.10],
+        [0.10, 0.80, 0.10],
+        [0.95, 0.00, 0.05],
+        [0.10, 0.20, 0.70],
+        [0.20, 0.10, 0.70],
+    ]
+)
+HAND_MADE_Y = np.array([0, 1, 2, 0, 1, 0, 2, 2])
 
 
 def test_best_examples_hand_made_case():
     # 3 classes, k=2; class 0 rows: 0 (p=.9), 3 (p=.6), 5 (p=.95); class 1 rows: 1 (.2), 4 (.8);
     # class 2 rows: 2 (.5), 6 (.7), 7 (.7) -> tie kept in index order.
-    probs = np.array(
-        [
-            [0.90, 0.05, 0.05],
-            [0.70, 0.20, 0.10],
-            [0.25, 0.25, 0.50],
-            [0.60, 0.30, 0.10],
-            [0.10, 0.80, 0.10],
-            [0.95, 0.00, 0.05],
-            [0.10, 0.20, 0.70],
-            [0.20, 0.10, 0.70],
-        ]
-    )
-    y = np.array([0, 1, 2, 0, 1, 0, 2, 2])
+    probs, y = HAND_MADE_PROBS, HAND_MADE_Y
     best = compute_best_examples(probs, y, k=2)
     assert best.shape == (3, 2)
     assert best.tolist() == [[5, 0], [4, 1], [6, 7]]
@@ -129,3 +136,66 @@ def test_layer_embeddings_and_figures():
     ax = plot_separability(results, results)
     assert len(ax.lines) == 3  # PCA, t-SNE, chance
     plt.close(ax.figure)
+
+
+def test_worst_examples_are_the_reverse_order():
+    probs, y = HAND_MADE_PROBS, HAND_MADE_Y
+    # class 0: 3 (.6) < 0 (.9) < 5 (.95); class 1: 1 (.2) < 4 (.8); class 2: 2 (.5) < 6 = 7 (.7, index order).
+    assert compute_best_examples(probs, y, k=2, largest=False).tolist() == [[3, 0], [1, 4], [2, 6]]
+    with pytest.raises(CourseError, match="digit 1 has only 2"):
+        compute_best_examples(probs, y, k=3, largest=False)
+
+
+def test_confidence_hand_made_case():
+    probs = np.array(
+        [
+            [0.95, 0.05],  # label 0, right, confident
+            [0.60, 0.40],  # label 0, right
+            [0.97, 0.03],  # label 1, wrong, confident
+            [0.70, 0.30],  # label 1, wrong
+        ]
+    )
+    result = compute_confidence(torch.tensor(probs), torch.tensor([0, 0, 1, 1]), threshold=0.9)
+    assert result["n"] == 4 and result["n_errors"] == 2
+    assert result["accuracy"] == pytest.approx(0.5)
+    assert result["mean_confidence"] == pytest.approx((0.95 + 0.60 + 0.97 + 0.70) / 4)
+    assert result["error_mean_confidence"] == pytest.approx((0.97 + 0.70) / 2)
+    assert result["error_share_confident"] == pytest.approx(0.5)
+    assert result["correct_share_confident"] == pytest.approx(0.5)
+    no_errors = compute_confidence(np.eye(3), np.arange(3))
+    assert no_errors["n_errors"] == 0 and np.isnan(no_errors["error_share_confident"])
+    with pytest.raises(CourseError):
+        compute_confidence(np.eye(3), np.arange(2))
+
+
+def _history(test_loss):
+    return [
+        {"epoch": i + 1, "train_loss": 1.0 / (i + 1), "test_loss": t, "test_accuracy": 1.0 - t}
+        for i, t in enumerate(test_loss)
+    ]
+
+
+def test_history_blocks():
+    blocks = compute_history_blocks(_history([0.5, 0.3, 0.4, 0.2, 0.6, 0.1, 0.2]), size=3)
+    assert [(b["first"], b["last"]) for b in blocks] == [(1, 1), (2, 4), (5, 7)]
+    last = blocks[-1]
+    assert last["test_loss"] == pytest.approx(0.3)
+    assert (last["test_loss_min"], last["test_loss_max"]) == (0.1, 0.6)
+    assert last["test_accuracy"] == pytest.approx(0.7)
+    assert (last["test_accuracy_min"], last["test_accuracy_max"]) == pytest.approx((0.4, 0.9))
+    assert last["train_loss"] == pytest.approx((1 / 5 + 1 / 6 + 1 / 7) / 3)
+    assert [(b["first"], b["last"]) for b in compute_history_blocks(_history([0.1, 0.2]), size=5)] == [(1, 2)]
+    with pytest.raises(CourseError):
+        compute_history_blocks([], size=5)
+    with pytest.raises(CourseError):
+        compute_history_blocks(_history([0.1]), size=0)
+
+
+def test_sweep_summary_uses_the_last_epochs():
+    history = [dict(h, seconds=0.5) for h in _history([0.5, 0.4, 0.3, 0.2])]
+    sweep = {"runs": [{"dropout": 0.2, "num_layers": 3, "history": history}]}
+    (row,) = compute_sweep_summary(sweep, last=2)
+    assert (row["dropout"], row["num_layers"], row["epochs"]) == (0.2, 3, "3-4")
+    assert row["test_loss"] == pytest.approx(0.25)
+    assert row["test_accuracy_min"] == pytest.approx(0.7)
+    assert row["seconds_per_epoch"] == pytest.approx(0.5)

@@ -1,11 +1,13 @@
-"""What the Chapter 1 network learned: its most confident examples, and 2-D maps of every layer.
+"""What the Chapter 1 network learned: its training history in blocks of epochs, its most and
+least confident examples, how confident its mistakes are, and 2-D maps of every layer.
 
 The separability of a 2-D embedding is measured as the cross-validated
 accuracy of a k-nearest-neighbour classifier on the embedded points, so that
 "t-SNE separates the digits better than PCA" and "deeper layers separate them
 better" are numbers rather than impressions.
 
-Book pages: Chapter 1, "Best examples" and "What the layers see".
+Book pages: Chapter 1, "Training", "The best examples" and "What the layers see: PCA and
+t-SNE of every layer".
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from course_lib.core import CourseError
 from course_lib.mnist.model import compute_layer_outputs
 
 EMBEDDING_METHODS = ("pca", "tsne")
+TSNE_PCA_DIMS = 50  # t-SNE runs on this many principal components of wider inputs
 
 
 def _to_numpy(a: Any, dtype: Any = np.float64) -> np.ndarray:
@@ -28,22 +31,26 @@ def _to_numpy(a: Any, dtype: Any = np.float64) -> np.ndarray:
 
 
 def compute_best_examples(
-    probs: torch.Tensor | np.ndarray, y: torch.Tensor | np.ndarray, k: int = 10
+    probs: torch.Tensor | np.ndarray, y: torch.Tensor | np.ndarray, k: int = 10, largest: bool = True
 ) -> np.ndarray:
-    """For every digit, the k examples of that digit the model is most confident about.
+    """For every digit, the k examples of that digit the model is most (or least) confident about.
 
-    Book page: Chapter 1, "Best examples".
+    Book page: Chapter 1, "The best examples".
 
     Args:
         probs: (n, 10) predicted class probabilities (e.g. from
             :func:`~course_lib.mnist.train.predict_proba`).
         y: (n,) true labels.
         k: Examples per digit.
+        largest: ``True`` for the k examples with the highest probability of
+            their own digit (the best examples), ``False`` for the k with the
+            lowest (the hardest ones).
 
     Returns:
         (10, k) int64 array: row ``c`` holds the indices (into ``probs``) of the
-        k examples with true label ``c`` and the highest probability of ``c``,
-        most confident first (ties keep the lower index first).
+        k examples with true label ``c`` and the highest (``largest=False``:
+        lowest) probability of ``c``, in that order: most confident first, or
+        least confident first (ties keep the lower index first either way).
 
     Raises:
         CourseError: if the shapes do not match or a digit has fewer than k examples.
@@ -63,9 +70,114 @@ def compute_best_examples(
                 f"digit {c} has only {len(candidates)} examples but k={k} were asked for: "
                 "use a smaller k or more test images"
             )
-        order = np.argsort(-P[candidates, c], kind="stable")
+        scores = -P[candidates, c] if largest else P[candidates, c]
+        order = np.argsort(scores, kind="stable")
         best[c] = candidates[order[:k]]
     return best
+
+
+def compute_confidence(
+    probs: torch.Tensor | np.ndarray, y: torch.Tensor | np.ndarray, threshold: float = 0.9
+) -> dict[str, float | int]:
+    """How confident the model is, on all images and on the ones it gets wrong.
+
+    The confidence of a prediction is the probability of the predicted digit
+    (the largest entry of its row). A model is *overconfident* on average when
+    its mean confidence exceeds its accuracy; a large share of mistakes made
+    with a confidence above ``threshold`` means it is often sure and wrong.
+
+    Book page: Chapter 1, "The best examples".
+
+    Args:
+        probs: (n, classes) predicted class probabilities.
+        y: (n,) true labels.
+        threshold: Confidence above which a prediction counts as confident.
+
+    Returns:
+        ``{"n", "n_errors", "accuracy", "mean_confidence", "error_mean_confidence",
+        "error_share_confident", "correct_share_confident"}``: counts, the
+        accuracy, the mean confidence over all images and over the mistakes,
+        and the share of mistakes and of correct predictions whose confidence
+        exceeds ``threshold`` (``nan`` for an empty group).
+
+    Raises:
+        CourseError: if the shapes do not match or there are no images.
+    """
+    P = _to_numpy(probs)
+    labels = _to_numpy(y, dtype=np.int64)
+    if P.ndim != 2 or labels.ndim != 1 or P.shape[0] != labels.shape[0] or P.shape[0] == 0:
+        raise CourseError(
+            "compute_confidence needs probs (n, classes) and y (n,) with n > 0, "
+            f"got {P.shape} and {labels.shape}"
+        )
+    confidence = P.max(axis=1)
+    wrong = P.argmax(axis=1) != labels
+
+    def mean_or_nan(values: np.ndarray) -> float:
+        return float(values.mean()) if values.size else float("nan")
+
+    return {
+        "n": int(len(labels)),
+        "n_errors": int(wrong.sum()),
+        "accuracy": float(1.0 - wrong.mean()),
+        "mean_confidence": float(confidence.mean()),
+        "error_mean_confidence": mean_or_nan(confidence[wrong]),
+        "error_share_confident": mean_or_nan(confidence[wrong] > threshold),
+        "correct_share_confident": mean_or_nan(confidence[~wrong] > threshold),
+    }
+
+
+def compute_history_blocks(history: list[dict[str, Any]], size: int = 5) -> list[dict[str, Any]]:
+    """Summarize a training history in consecutive blocks of ``size`` epochs.
+
+    A single run's test loss and accuracy jump from one epoch to the next; the
+    mean over a block of epochs shows the trend, and the block's minimum and
+    maximum show how large the jumps are. Compare blocks, not single epochs.
+
+    Book pages: Chapter 1, "Training" and "Try it: dropout, depth, epochs".
+
+    Args:
+        history: Per-epoch records with ``epoch``, ``train_loss``, ``test_loss``
+            and ``test_accuracy`` (as returned by
+            :func:`~course_lib.mnist.train.train_mlp` or stored in the sweep).
+        size: Epochs per block; the first block is shorter when the number of
+            epochs is not a multiple of ``size``, so that the last block always
+            holds the last ``size`` epochs.
+
+    Returns:
+        One dict per block, first epochs first: ``{"first", "last"`` (epoch
+        numbers), ``"train_loss", "test_loss", "test_accuracy"`` (means),
+        ``"test_loss_min", "test_loss_max", "test_accuracy_min",
+        "test_accuracy_max"}``.
+
+    Raises:
+        CourseError: if the history is empty or ``size`` < 1.
+    """
+    if size < 1:
+        raise CourseError(f"compute_history_blocks needs size >= 1, got {size}")
+    if not history:
+        raise CourseError("compute_history_blocks needs a non-empty history: train for at least one epoch")
+    starts = list(range(len(history) - size, 0, -size))[::-1]
+    bounds = [0, *starts] if starts else [0]
+    blocks = []
+    for start, end in zip(bounds, [*bounds[1:], len(history)], strict=True):
+        part = history[start:end]
+        test_loss = [h["test_loss"] for h in part]
+        test_accuracy = [h["test_accuracy"] for h in part]
+        blocks.append(
+            {
+                "first": int(part[0]["epoch"]),
+                "last": int(part[-1]["epoch"]),
+                "train_loss": float(np.mean([h["train_loss"] for h in part])),
+                "test_loss": float(np.mean(test_loss)),
+                "test_accuracy": float(np.mean(test_accuracy)),
+                "test_loss_min": float(min(test_loss)),
+                "test_loss_max": float(max(test_loss)),
+                "test_accuracy_min": float(min(test_accuracy)),
+                "test_accuracy_max": float(max(test_accuracy)),
+            }
+        )
+    return blocks
 
 
 def compute_pca(X: torch.Tensor | np.ndarray, n_components: int = 2) -> np.ndarray:
@@ -77,7 +189,7 @@ def compute_pca(X: torch.Tensor | np.ndarray, n_components: int = 2) -> np.ndarr
     entry of every principal axis is positive), so the result equals
     ``PCA(n_components).fit_transform(X)`` up to floating-point error.
 
-    Book page: Chapter 1, "What the layers see" (PCA).
+    Book page: Chapter 1, "What the layers see: PCA and t-SNE of every layer".
 
     Args:
         X: (n, d) data.
@@ -104,11 +216,13 @@ def compute_pca(X: torch.Tensor | np.ndarray, n_components: int = 2) -> np.ndarr
 def compute_embedding(X: torch.Tensor | np.ndarray, method: str = "pca", seed: int = 0) -> np.ndarray:
     """Embed the rows of X in 2-D with scikit-learn's PCA or t-SNE.
 
-    t-SNE (``init="pca"``, seeded) first reduces inputs wider than 50 to 50
-    dimensions with PCA, the usual practice that speeds it up without changing
-    the picture; its perplexity is 30, or less for very small n.
+    t-SNE (``init="pca"``, seeded) first reduces inputs wider than
+    ``TSNE_PCA_DIMS`` (50) to that many dimensions with PCA (when there are
+    more than 50 points), the usual practice: it speeds t-SNE up and drops the
+    low-variance directions, mostly noise, that would blur the neighbourhoods.
+    Its perplexity is 30, or less for very small n.
 
-    Book page: Chapter 1, "What the layers see".
+    Book page: Chapter 1, "What the layers see: PCA and t-SNE of every layer".
 
     Args:
         X: (n, d) data, e.g. one layer's outputs.
@@ -130,8 +244,8 @@ def compute_embedding(X: torch.Tensor | np.ndarray, method: str = "pca", seed: i
     if method == "pca":
         return PCA(n_components=2, random_state=seed).fit_transform(A).astype(np.float64)
     if method == "tsne":
-        if A.shape[1] > 50 and A.shape[0] > 50:
-            A = PCA(n_components=50, random_state=seed).fit_transform(A)
+        if A.shape[1] > TSNE_PCA_DIMS and A.shape[0] > TSNE_PCA_DIMS:
+            A = PCA(n_components=TSNE_PCA_DIMS, random_state=seed).fit_transform(A)
         perplexity = min(30.0, (A.shape[0] - 1) / 3.0)
         tsne = TSNE(n_components=2, perplexity=perplexity, init="pca", random_state=seed)
         return tsne.fit_transform(A).astype(np.float64)
@@ -148,7 +262,7 @@ def compute_separability(
     shuffled with ``seed``); 1.0 means every point's
     neighbours share its digit, 0.1 is chance for ten balanced digits.
 
-    Book page: Chapter 1, "What the layers see".
+    Book page: Chapter 1, "What the layers see: PCA and t-SNE of every layer".
 
     Args:
         Z: (n, 2) embedded points (any dimension works).
@@ -191,7 +305,7 @@ def compute_layer_embeddings(
 ) -> list[dict[str, Any]]:
     """2-D embedding and separability of the input, every hidden layer and the output.
 
-    Book page: Chapter 1, "What the layers see".
+    Book page: Chapter 1, "What the layers see: PCA and t-SNE of every layer".
 
     Args:
         model: A trained :class:`~course_lib.mnist.model.MLP`.

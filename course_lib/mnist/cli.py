@@ -8,7 +8,10 @@
 * ``figures``: the figures of a checkpoint, without training.
 * ``sweep``: the dropout x depth sweep behind the book's widgets.
 
-Book page: Chapter 1 introduction (running the chapter from a terminal).
+Book pages: the book's first page, "Deep Learning for Signal Processing" (section
+"Running the course yourself"); Chapter 1, "The data: handwritten digits" (the full
+data set) and "Training" (saving and loading); ``sweep`` makes the results file of
+"Try it: dropout, depth, epochs".
 """
 
 from __future__ import annotations

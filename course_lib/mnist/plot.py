@@ -1,6 +1,7 @@
 """Figures for Chapter 1. Every function takes computed data and draws it; nothing is trained here.
 
-Book pages: Chapter 1, "Training", "Best examples" and "What the layers see".
+Book pages: Chapter 1, "Training", "The best examples" and "What the layers see: PCA and
+t-SNE of every layer".
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ def plot_best_examples(
 ) -> Figure:
     """Grid of the most confident examples: one row per digit, most confident on the left.
 
-    Book page: Chapter 1, "Best examples".
+    Book page: Chapter 1, "The best examples".
 
     Args:
         X_or_images: (n, 784) normalized inputs, (n, 28, 28) uint8 pixels, or
@@ -85,7 +86,7 @@ def plot_embeddings(
 ) -> Figure:
     """Grid of 2-D embeddings (input, hidden layers, output), coloured by digit.
 
-    Book page: Chapter 1, "What the layers see".
+    Book page: Chapter 1, "What the layers see: PCA and t-SNE of every layer".
 
     Args:
         embeddings: From :func:`~course_lib.mnist.analysis.compute_layer_embeddings`:
@@ -164,7 +165,7 @@ def plot_separability(
 ) -> Axes:
     """k-NN separability per layer for PCA and t-SNE embeddings, side by side.
 
-    Book page: Chapter 1, "What the layers see".
+    Book page: Chapter 1, "What the layers see: PCA and t-SNE of every layer".
 
     Args:
         pca_list: :func:`~course_lib.mnist.analysis.compute_layer_embeddings` with ``method="pca"``.

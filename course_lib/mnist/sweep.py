@@ -6,7 +6,9 @@ reads the committed result (``book/data/mnist_sweep.json``) so that its widgets
 work without a kernel. Recompute it with
 ``python -m course_lib mnist sweep --out book/data/mnist_sweep.json``.
 
-Book page: Chapter 1, "Exploring dropout and depth" (widgets).
+Book page: Chapter 1, "Try it: dropout, depth, epochs" (the widgets), which also
+reads :func:`compute_sweep_summary`; the chapter's "Summary and exercises" page
+quotes the same summary.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from typing import Any
 
 import torch
 
-from course_lib.core import CourseError
+from course_lib.core import CourseError, get_device, progress
+from course_lib.mnist.analysis import compute_history_blocks
 from course_lib.mnist.data import load_mnist
 from course_lib.mnist.model import MLP
 from course_lib.mnist.train import train_mlp
@@ -53,7 +56,7 @@ def compute_sweep(
     Every run starts from ``torch.manual_seed(seed)`` (same initialization
     stream, same shuffling) so that the runs differ only in the swept settings.
 
-    Book page: Chapter 1, "Exploring dropout and depth".
+    Book page: Chapter 1, "Try it: dropout, depth, epochs".
 
     Args:
         dropouts: Dropout rates to try, each in [0, 1).
@@ -61,7 +64,7 @@ def compute_sweep(
         num_epochs: Epochs per run.
         seed: Seed of every run.
         source: Data source for :func:`~course_lib.mnist.data.load_mnist`.
-        show_progress: Print one line per finished run.
+        show_progress: Show a progress bar over the runs.
         num_hiddens: Units per hidden layer.
         lr: Adam's learning rate.
         batch_size: Mini-batch size.
@@ -78,26 +81,21 @@ def compute_sweep(
     data = load_mnist(source, data_dir=data_dir)
     runs = []
     start = time.perf_counter()
-    for num_layers in layer_counts:
-        for dropout in dropouts:
-            torch.manual_seed(seed)
-            model = MLP(num_layers=int(num_layers), num_hiddens=num_hiddens, dropout=float(dropout))
-            history = train_mlp(
-                model,
-                data,
-                num_epochs=num_epochs,
-                lr=lr,
-                batch_size=batch_size,
-                seed=seed,
-                device=device,
-                show_progress=False,
-            )
-            runs.append({"dropout": float(dropout), "num_layers": int(num_layers), "history": history})
-            if show_progress:
-                final = history[-1]["test_accuracy"] if history else float("nan")
-                print(
-                    f"sweep: num_layers={num_layers} dropout={dropout}: test accuracy {final:.4f}", flush=True
-                )
+    pairs = [(int(n), float(d)) for n in layer_counts for d in dropouts]
+    for num_layers, dropout in progress(pairs, enabled=show_progress, desc="sweep runs"):
+        torch.manual_seed(seed)
+        model = MLP(num_layers=num_layers, num_hiddens=num_hiddens, dropout=dropout)
+        history = train_mlp(
+            model,
+            data,
+            num_epochs=num_epochs,
+            lr=lr,
+            batch_size=batch_size,
+            seed=seed,
+            device=device,
+            show_progress=False,
+        )
+        runs.append({"dropout": dropout, "num_layers": num_layers, "history": history})
     config = {
         "dropouts": [float(d) for d in dropouts],
         "layer_counts": [int(n) for n in layer_counts],
@@ -112,6 +110,46 @@ def compute_sweep(
         "evaluation": "test accuracy and loss in eval mode (dropout off) after every epoch",
         "total_seconds": time.perf_counter() - start,
         "torch": torch.__version__,
+        "device": str(get_device(device)),
         "num_threads": torch.get_num_threads(),
     }
     return _round({"command": command, "config": config, "runs": runs})
+
+
+def compute_sweep_summary(sweep: dict[str, Any], last: int = 5) -> list[dict[str, Any]]:
+    """One row per run of a sweep: its means over the last ``last`` epochs.
+
+    A single epoch of a single run is a noisy measurement (the test loss and
+    accuracy jump from one epoch to the next, and another seed moves them
+    too), so the book compares runs by these means, with the range of the
+    test accuracy over the same epochs as a reminder of the noise.
+
+    Book pages: Chapter 1, "Try it: dropout, depth, epochs" and "Summary and exercises".
+
+    Args:
+        sweep: The result of :func:`compute_sweep` (e.g. ``load_book_data("mnist_sweep")``).
+        last: Number of final epochs to average over (all of them if a run is shorter).
+
+    Returns:
+        Rows in the sweep's order, each ``{"dropout", "num_layers", "epochs"``
+        (e.g. ``"16-20"``), ``"train_loss", "test_loss", "test_accuracy"`` (means),
+        ``"test_accuracy_min", "test_accuracy_max", "test_loss_min",
+        "test_loss_max", "seconds_per_epoch"}`` (the mean over all epochs).
+
+    Raises:
+        CourseError: if a run has no history or ``last`` < 1.
+    """
+    rows = []
+    for run in sweep["runs"]:
+        history = run["history"]
+        block = compute_history_blocks(history, size=last)[-1]
+        rows.append(
+            {
+                "dropout": float(run["dropout"]),
+                "num_layers": int(run["num_layers"]),
+                "epochs": f"{block['first']}-{block['last']}",
+                **{k: v for k, v in block.items() if k not in ("first", "last")},
+                "seconds_per_epoch": sum(h["seconds"] for h in history) / len(history),
+            }
+        )
+    return rows
