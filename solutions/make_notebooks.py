@@ -85,6 +85,23 @@ def demo(code: str) -> nbformat.NotebookNode:
     return nbformat.v4.new_code_cell(code.strip())
 
 
+SETUP = """
+**Set-up.** The test cells import the course's Python package, `course_lib`,
+which does not come with this notebook: without it they fail with
+`ModuleNotFoundError: No module named 'course_lib'`. Once, with Python 3.10 or
+newer and `make`, get the course's repository and its virtual environment:
+
+```bash
+git clone https://github.com/dlsp-course/deep-learning-signal-processing
+cd deep-learning-signal-processing
+make venv              # creates .venv: course_lib, PyTorch and Jupyter
+.venv/bin/jupyter lab  # start Jupyter from the virtual environment, in this folder
+```
+
+Then open this notebook in that Jupyter (copy it into the repository's folder
+first) with the default *Python 3* kernel.
+"""
+
 RULES = """
 **Rules.** Implement each function with `torch` (and `numpy` where the exercise says so).
 Do not call the `course_lib` function of the same name: the tests compare your
@@ -105,6 +122,7 @@ You implement the pieces of Chapter 1 yourself: preparing a batch of MNIST
 images, the forward pass of a multilayer perceptron, one training step,
 accuracy, the most confident examples of every digit, and PCA.
 """
+        + SETUP
         + RULES
     ),
     setup(
@@ -343,6 +361,7 @@ training loop. The STFT settings are those of the book: `n_fft = 1024`
 (513 frequency bins), `hop_length = 256`, a periodic Hann window
 (`torch.hann_window(1024)`), centred frames with zero padding.
 """
+        + SETUP
         + RULES
     ),
     setup(
@@ -531,13 +550,13 @@ noisy phase and measure the SNR. This cell is skipped while the notebook is grad
 if not os.environ.get("NBGRADER_EXECUTION"):
     from course_lib.denoise.audio import load_corpus
     from course_lib.denoise.model import LinearDenoiser
+    from course_lib.denoise.stft import compute_stft  # the settings of part 1 (zero padding)
 
     torch.manual_seed(0)
     clean = load_corpus("train")[0].waveform
     noise = np.random.default_rng(0).standard_normal(len(clean)).astype(np.float32)
     noisy = mix_at_snr(clean, noise, 5.0)
-    window = torch.hann_window(1024)
-    noisy_stft = torch.stft(torch.from_numpy(noisy), 1024, 256, window=window, return_complex=True)
+    noisy_stft = compute_stft(noisy)
     X = compute_magnitude(torch.from_numpy(noisy)).T
     y = compute_magnitude(torch.from_numpy(clean)).T
     model = LinearDenoiser(num_bins=513, num_hiddens=256, num_layers=2)

@@ -144,6 +144,41 @@ def test_check_runs_the_verifier_in_a_fresh_process_and_resists_tampering(monkey
         grading.check_flatten_normalize(wrong)
 
 
+def test_check_ignores_patches_to_the_kernels_exercises_module(monkeypatch):
+    """Code in a student cell may patch how a check calls the answer or records what it returned."""
+
+    def wrong(y_hat, y):
+        return 0.0
+
+    def correct(y_hat, y):
+        return (y_hat.argmax(dim=1) == y).float().mean().item()
+
+    inputs = exercises.EXERCISES["compute_accuracy"].make_inputs(0)
+    right_value = correct(torch.as_tensor(inputs["y_hat"]), torch.as_tensor(inputs["y"]))
+    real_observe = exercises.observe
+
+    def run_the_correct_answer(m):
+        exercise = exercises.EXERCISES["compute_accuracy"]
+        real_run = exercise.run_student
+        m.setattr(exercise, "run_student", lambda fn, i: real_run(correct, i))
+
+    def replace_the_entry(m):
+        real = exercises.EXERCISES["compute_accuracy"]
+        fake = exercises.Exercise(**dict(vars(real), run_student=lambda fn, i: {"return": right_value}))
+        m.setitem(exercises.EXERCISES, "compute_accuracy", fake)
+
+    def forge_the_observation(m):
+        m.setattr(exercises, "observe", lambda value: real_observe(right_value))
+
+    for patch in (run_the_correct_answer, replace_the_entry, forge_the_observation):
+        with monkeypatch.context() as m:
+            patch(m)
+            grading = importlib.reload(course_lib.grading)  # what every test cell does first
+            with pytest.raises(AssertionError, match="expected"):
+                grading.check_compute_accuracy(wrong)
+    importlib.reload(course_lib.grading).check_compute_accuracy(correct)  # unpatched: the answer passes
+
+
 def test_check_refuses_to_run_when_its_plumbing_was_replaced(monkeypatch):
     import subprocess
 

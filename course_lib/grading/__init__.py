@@ -18,8 +18,9 @@ exercise) propagates unchanged.
 
 How a check runs (see :mod:`course_lib.grading.exercises` for the exercises):
 
-1. In the kernel: build each case's inputs from its seed, call the student's
-   function on fresh copies, and record what it produced (its return value, and
+1. In the kernel, with :mod:`course_lib.grading.exercises` reloaded from its
+   file: build each case's inputs from its seed, call the student's function on
+   fresh copies, and record what it produced (its return value, and
    for training exercises the model's parameters afterwards).
 2. In a *fresh* Python process (``python -I``: no user site, no ``PYTHONPATH``,
    not the notebook's folder on ``sys.path``, a clean environment), started
@@ -43,6 +44,10 @@ may try to make a wrong answer pass. What a check defends against, and how:
 * Reassigning this module's functions (``course_lib.grading.check_pca = lambda
   *a: None``): every test cell reloads the module from its file first, which
   rebinds every name in it.
+* Patching how a check calls the student's function or records its result
+  (``EXERCISES["compute_pca"].run_student = ...``, ``exercises.observe = ...``,
+  replacing an entry of ``EXERCISES``): :func:`check` reloads
+  :mod:`course_lib.grading.exercises` from its file before using it.
 * Hard-coding the visible test's expected output: hidden cases (seeds and
   shapes that appear only in the instructor's notebook) must agree too.
 * Editing or deleting test cells: nbgrader restores them from the gradebook
@@ -69,6 +74,7 @@ instructor's workflow (release, collect, autograde, feedback, grades) is
 
 from __future__ import annotations
 
+import importlib
 import io
 import json
 import os
@@ -188,8 +194,9 @@ def check(name: str, student_fn: Callable, cases: Sequence[dict[str, Any]] | Non
         AssertionError: with an explanation and a hint, if any case disagrees.
         Exception: whatever the student's function raises, unchanged.
     """
-    from course_lib.grading import exercises  # the kernel's copy: only builds inputs and records outputs
-
+    # Re-executed from its file on every check: code in the kernel may have patched the cached module
+    # (``EXERCISES[name].run_student``, ``observe``, ...). This copy only builds inputs and records outputs.
+    exercises = importlib.reload(importlib.import_module("course_lib.grading.exercises"))
     if name not in exercises.EXERCISES:
         raise ValueError(f"unknown exercise {name!r}: choose one of {', '.join(exercises.EXERCISES)}")
     exercise = exercises.EXERCISES[name]
