@@ -46,7 +46,12 @@ def test_comparison_table_rows_and_oracle_upper_bound(model):
             assert index[(noise, snr, "noisy")]["snr"] == pytest.approx(snr, abs=0.01)
             assert index[(noise, snr, "oracle_irm")]["si_sdr"] > index[(noise, snr, "noisy")]["si_sdr"]
     text = format_comparison_table(rows)
-    assert text.count("\n") == 2 + 4 - 1 and "oracle_irm si_sdr" in text
+    assert text.count("\n") == 2 + 4 - 1 and "oracle IRM, SI-SDR (dB)" in text
+    single = format_comparison_table(rows, metrics=("stoi",))
+    assert single.splitlines()[0] == (
+        "| noise | input SNR (dB) | noisy input | spectral subtraction | Wiener filter | this model"
+        " | oracle IRM |"
+    )
     with pytest.raises(CourseError, match="unknown method"):
         compute_comparison_table(model, test, methods=("magic",))
 

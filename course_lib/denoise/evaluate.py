@@ -24,6 +24,16 @@ from course_lib.core import CourseError, progress
 from course_lib.denoise.model import LinearDenoiser
 from course_lib.denoise.train import SAMPLE_RATE, _waveform_of, denoise_waveform
 
+# Names of the methods and metrics in tables and plots.
+METHOD_LABELS = {
+    "noisy": "noisy input",
+    "spectral_subtraction": "spectral subtraction",
+    "wiener": "Wiener filter",
+    "model": "this model",
+    "oracle_irm": "oracle IRM",
+}
+METRIC_LABELS = {"snr": "SNR (dB)", "segsnr": "segmental SNR (dB)", "si_sdr": "SI-SDR (dB)", "stoi": "STOI"}
+
 METRICS = ("snr", "segsnr", "si_sdr", "stoi")
 METHODS = ("noisy", "spectral_subtraction", "wiener", "model", "oracle_irm")
 TABLE_NOISES = ("white", "pink", "brown", "babble", "hum")
@@ -199,10 +209,25 @@ def compute_comparison_table(
 def format_comparison_table(rows: Sequence[dict], metrics: Sequence[str] = ("snr", "si_sdr", "stoi")) -> str:
     """The comparison table as Markdown: one line per noise and SNR, one column per method and metric.
 
+    Columns are named by :data:`METHOD_LABELS` (and :data:`METRIC_LABELS` when
+    there is more than one metric).
+
     Book page: Chapter 2, "Evaluation: SNR and a comparison with classical methods".
+
+    Args:
+        rows: Rows of :func:`compute_comparison_table`.
+        metrics: Metric keys, one group of method columns each.
+
+    Returns:
+        A Markdown table (display it with ``IPython.display.Markdown``).
     """
     methods = list(dict.fromkeys(r["method"] for r in rows))
-    header = ["noise", "SNR in"] + [f"{m} {k}" for k in metrics for m in methods]
+
+    def column(method: str, metric: str) -> str:
+        label = METHOD_LABELS.get(method, method)
+        return label if len(metrics) == 1 else f"{label}, {METRIC_LABELS.get(metric, metric)}"
+
+    header = ["noise", "input SNR (dB)"] + [column(m, k) for k in metrics for m in methods]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     conditions = list(dict.fromkeys((r["noise"], r["snr_db"]) for r in rows))
     index = {(r["noise"], r["snr_db"], r["method"]): r for r in rows}

@@ -17,16 +17,8 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from course_lib.denoise.audio import SAMPLE_RATE
+from course_lib.denoise.evaluate import METHOD_LABELS, METRIC_LABELS
 from course_lib.denoise.stft import HOP_LENGTH
-
-METHOD_LABELS = {
-    "noisy": "noisy input",
-    "spectral_subtraction": "spectral subtraction",
-    "wiener": "Wiener filter",
-    "model": "this model",
-    "oracle_irm": "oracle IRM",
-}
-METRIC_LABELS = {"snr": "SNR (dB)", "segsnr": "segmental SNR (dB)", "si_sdr": "SI-SDR (dB)", "stoi": "STOI"}
 
 
 def _to_db(magnitude: np.ndarray | torch.Tensor, floor_db: float = -80.0) -> np.ndarray:
