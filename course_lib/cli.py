@@ -71,6 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.argv = list(argv) if argv is not None else sys.argv[1:]  # for the provenance of output files
     try:
         return int(args.func(args) or 0)
     except CourseError as exc:

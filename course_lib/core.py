@@ -7,7 +7,9 @@ how to run on a GPU).
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable, Iterator
+import shlex
+import sys
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -135,3 +137,16 @@ def load_checkpoint(path: str | Path) -> dict:
             "retrain with 'train --out DIR'"
         )
     return ckpt
+
+
+def format_command(argv: Sequence[str] | None = None) -> str:
+    """The command line as typed, ``python -m course_lib ...``, for the provenance of output files.
+
+    Args:
+        argv: The arguments after ``python -m course_lib`` (default: ``sys.argv[1:]``).
+
+    Returns:
+        One shell-quoted line.
+    """
+    argv = sys.argv[1:] if argv is None else argv
+    return "python -m course_lib " + " ".join(shlex.quote(str(a)) for a in argv)

@@ -18,12 +18,10 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import shlex
-import sys
 from pathlib import Path
 
 from course_lib.cli import non_negative_int, positive_float, positive_int
-from course_lib.core import DEVICE_CHOICES, CourseError
+from course_lib.core import DEVICE_CHOICES, CourseError, format_command
 
 # Shortest --table-seconds: STOI needs about 0.4 s of speech after pystoi drops the silent frames,
 # and the corpus clips start with up to half a second of silence (0.6 s crops already fail on some).
@@ -70,11 +68,6 @@ def _dumps(data, **kwargs) -> str:
     from course_lib.denoise.metrics import json_safe
 
     return json.dumps(json_safe(data), allow_nan=False, **kwargs)
-
-
-def _command_line() -> str:
-    """The command as typed (``python -m course_lib ...``), for provenance in output files."""
-    return "python -m course_lib " + " ".join(shlex.quote(a) for a in sys.argv[1:])
 
 
 DEVICE_HELP = "where to compute: auto (CUDA, then MPS, then CPU), cuda, mps or cpu (default: auto)"
@@ -286,7 +279,7 @@ def run_train(args: argparse.Namespace) -> int:
         show_progress=show,
     )
     metrics = {
-        "command": _command_line(),
+        "command": format_command(args.argv),
         "config": {**settings, **model.config()},
         "train_seconds": sum(h["seconds"] for h in history),
         "history": history,
@@ -423,7 +416,7 @@ def run_sweep(args: argparse.Namespace) -> int:
         device=args.device,
         show_progress=not args.no_progress,
     )
-    data["command"] = _command_line()
+    data["command"] = format_command(args.argv)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(_dumps(data, separators=(",", ":")))

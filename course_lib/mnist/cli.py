@@ -4,7 +4,7 @@
   and the figures (``history.png``, ``best_examples.png``, ``embeddings_pca.png``,
   ``embeddings_tsne.png``, ``separability.png``).
 * ``evaluate``: accuracy of a checkpoint on a test set (``--json`` prints
-  ``{"accuracy": ..., "n": ...}``).
+  ``{"accuracy": ..., "loss": ..., "n": ...}``).
 * ``figures``: the figures of a checkpoint, without training.
 * ``sweep``: the dropout x depth sweep behind the book's widgets.
 
@@ -18,14 +18,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import shlex
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
 from course_lib.cli import non_negative_int, positive_float, positive_int
-from course_lib.core import DEVICE_CHOICES, CourseError
+from course_lib.core import DEVICE_CHOICES, CourseError, format_command
 
 DEFAULT_OUT = "runs/mnist-demo"
 DEFAULT_SWEEP_OUT = "book/data/mnist_sweep.json"
@@ -40,7 +38,10 @@ FIGURE_FILES = (
 
 # ---- Chapter 1 argument types (the shared ones are in course_lib.cli) ----
 def _dropout(text: str) -> float:
-    value = float(text)
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number in [0, 1), got {text!r}") from None
     if not 0.0 <= value < 1.0:
         raise argparse.ArgumentTypeError(f"must be in [0, 1), got {text}")
     return value
@@ -208,16 +209,6 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     return mnist
 
 
-def _command_line(args: argparse.Namespace) -> str:
-    """The command as typed, for the records in metrics.json and the sweep JSON."""
-    argv = getattr(args, "argv", None)
-    if argv is None:
-        argv = sys.argv[1:]
-        if "mnist" in argv:
-            argv = argv[argv.index("mnist") :]
-    return "python -m course_lib " + " ".join(shlex.quote(str(a)) for a in argv)
-
-
 def _write_figures(model: Any, data: Any, out: Path, args: argparse.Namespace, history: list | None) -> dict:
     """Draw the Chapter 1 figures into ``out``; return the separability numbers."""
     import matplotlib
@@ -290,7 +281,7 @@ def run_train(args: argparse.Namespace) -> int:
         show_progress=not args.no_progress,
     )
     train_seconds = time.perf_counter() - start
-    command = _command_line(args)
+    command = format_command(args.argv)
     checkpoint = save_mlp(
         out / "checkpoint.pt",
         model,
@@ -413,7 +404,7 @@ def run_sweep(args: argparse.Namespace) -> int:
         num_hiddens=args.hiddens,
         device=args.device,
         show_progress=not args.no_progress,
-        command=_command_line(args),
+        command=format_command(args.argv),
     )
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -422,25 +413,14 @@ def run_sweep(args: argparse.Namespace) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """A stand-alone parser holding only the ``mnist`` command (same syntax as ``python -m course_lib``)."""
-    parser = argparse.ArgumentParser(prog="python -m course_lib")
-    add_parser(parser.add_subparsers(dest="chapter", required=True))
-    return parser
-
-
 def main(argv: list[str] | None = None) -> int:
-    """Run ``mnist ...`` arguments (``argv`` starts with ``"mnist"``); return the exit status.
+    """Run ``mnist ...`` arguments (``argv`` starts with ``"mnist"``): :func:`course_lib.cli.main`.
 
-    Bad input (:class:`~course_lib.core.CourseError`) prints one line and returns 2.
+    Bad input prints one line and returns 2.
     """
-    args = build_parser().parse_args(argv)
-    args.argv = list(argv) if argv is not None else None
-    try:
-        return int(args.func(args) or 0)
-    except CourseError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    from course_lib.cli import main as course_main  # course_lib.cli imports this module
+
+    return course_main(argv)
 
 
 if __name__ == "__main__":
