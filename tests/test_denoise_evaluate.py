@@ -8,6 +8,7 @@ matplotlib.use("Agg")
 
 import pytest
 import torch
+from matplotlib.figure import Figure
 
 from course_lib.core import CourseError, seed_everything
 from course_lib.denoise.audio import load_corpus
@@ -65,6 +66,10 @@ def test_plots_return_their_axes_and_figure():
     assert ax.get_title() == "noise" and ax.get_ylim()[1] == pytest.approx(8.0)
     fig = plot_spectrograms({"clean": magnitude, "noisy": magnitude * 2, "denoised": magnitude})
     assert [a.get_title() for a in fig.axes if a.get_title()] == ["clean", "noisy", "denoised"]
+    given = Figure()
+    assert plot_spectrograms({"clean": magnitude}, fig=given) is given and len(given.axes) >= 1
+    with pytest.raises(CourseError, match="no magnitudes"):
+        plot_spectrograms({})
     ax = plot_history(
         [{"epoch": 1, "train_loss": 1.0, "val_loss": 2.0}, {"epoch": 2, "train_loss": 0.5, "val_loss": 1.0}]
     )

@@ -16,6 +16,7 @@ import torch
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from course_lib.core import CourseError
 from course_lib.denoise.audio import SAMPLE_RATE
 from course_lib.denoise.evaluate import METHOD_LABELS, METRIC_LABELS
 from course_lib.denoise.stft import HOP_LENGTH
@@ -74,6 +75,7 @@ def plot_spectrograms(
     magnitudes: Mapping[str, np.ndarray | torch.Tensor],
     sample_rate: int = SAMPLE_RATE,
     hop_length: int = HOP_LENGTH,
+    fig: Figure | None = None,
 ) -> Figure:
     """Spectrograms stacked on a shared colour scale (e.g. clean, noisy, denoised).
 
@@ -81,14 +83,21 @@ def plot_spectrograms(
         magnitudes: Title -> magnitude ``(num_bins, num_frames)``, drawn top to bottom.
         sample_rate: Sample rate (Hz).
         hop_length: STFT hop.
+        fig: Figure to draw into (a new one when ``None``), as for the other grid plots.
 
     Returns:
         The figure.
 
-    Book page: Chapter 2, inference.
+    Raises:
+        CourseError: if ``magnitudes`` is empty.
+
+    Book page: Chapter 2, "Inference: back to a waveform".
     """
     names = list(magnitudes)
-    fig, axes = plt.subplots(len(names), 1, figsize=(8, 2.4 * len(names)), sharex=True, squeeze=False)
+    if not names:
+        raise CourseError("plot_spectrograms got no magnitudes: pass a dict {title: (num_bins, num_frames)}")
+    fig = fig or plt.figure(figsize=(8, 2.4 * len(names)))
+    axes = fig.subplots(len(names), 1, sharex=True, squeeze=False)
     vmax = max(float(_to_db(m).max()) for m in magnitudes.values())
     for ax, name in zip(axes[:, 0], names, strict=True):
         plot_spectrogram(
