@@ -150,3 +150,25 @@ def format_command(argv: Sequence[str] | None = None) -> str:
     """
     argv = sys.argv[1:] if argv is None else argv
     return "python -m course_lib " + " ".join(shlex.quote(str(a)) for a in argv)
+
+
+def make_optimizer(model: torch.nn.Module, lr: float = 1e-3) -> torch.optim.Optimizer:
+    """Adam over ``model``'s trainable parameters, with torch's fused kernel where it exists.
+
+    Falls back to the multi-tensor implementation where the fused one is not
+    available (older torch, or a device without it). Both chapters use it.
+
+    Book pages: Chapter 1, "Loss and optimizer" and "Training"; Chapter 2, "Loss and optimizer".
+
+    Args:
+        model: The network; its parameters should already be on their device.
+        lr: Learning rate.
+
+    Returns:
+        A ``torch.optim.Adam``.
+    """
+    params = [p for p in model.parameters() if p.requires_grad]
+    try:
+        return torch.optim.Adam(params, lr=lr, fused=True)
+    except (RuntimeError, TypeError, ValueError):
+        return torch.optim.Adam(params, lr=lr, foreach=True)

@@ -30,6 +30,7 @@ from course_lib.core import (
     CourseError,
     get_device,
     load_checkpoint,
+    make_optimizer,
     progress,
     save_checkpoint,
     seed_everything,
@@ -266,17 +267,6 @@ def _step(
     return loss.detach()
 
 
-def make_optimizer(model: nn.Module, lr: float, device: torch.device) -> torch.optim.Adam:
-    """Adam over ``model``'s parameters, fused into one kernel where torch supports it on ``device``.
-
-    Book page: Chapter 2, loss and optimizer.
-    """
-    try:
-        return torch.optim.Adam(model.parameters(), lr=lr, fused=True)
-    except (RuntimeError, TypeError, ValueError):  # older torch or a device without fused Adam
-        return torch.optim.Adam(model.parameters(), lr=lr)
-
-
 def train_denoiser(
     model: nn.Module,
     X: torch.Tensor,
@@ -345,7 +335,7 @@ def train_denoiser(
     X, y = X.to(dev), y.to(dev)
     if X_val is not None and y_val is not None:
         X_val, y_val = X_val.to(dev), y_val.to(dev)
-    optimizer = make_optimizer(model, lr, dev)
+    optimizer = make_optimizer(model, lr)
     num_frames = X.shape[0]
     step_size = num_frames if full_batch else min(batch_size, num_frames)
     history: list[dict] = []

@@ -27,6 +27,7 @@ from course_lib.core import (
     CourseError,
     get_device,
     load_checkpoint,
+    make_optimizer,
     progress,
     save_checkpoint,
     seed_everything,
@@ -64,18 +65,6 @@ def compute_accuracy(y_hat: torch.Tensor, y: torch.Tensor) -> float:
     if y.shape[0] == 0:
         raise CourseError("compute_accuracy got 0 examples: pass at least one")
     return float((y_hat.argmax(dim=1) == y.to(y_hat.device)).float().mean().item())
-
-
-def make_optimizer(model: nn.Module, lr: float = 1e-3) -> torch.optim.Optimizer:
-    """Adam for ``model``, using torch's fused kernel where it exists (else the multi-tensor one).
-
-    Book page: Chapter 1, "Training".
-    """
-    params = [p for p in model.parameters() if p.requires_grad]
-    try:
-        return torch.optim.Adam(params, lr=lr, fused=True)
-    except (RuntimeError, TypeError, ValueError):
-        return torch.optim.Adam(params, lr=lr, foreach=True)
 
 
 def train_step(
