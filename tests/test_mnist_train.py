@@ -233,3 +233,16 @@ def test_mixed_precision_runs_on_cpu(small_data):
     )
     assert 0.0 < history[0]["train_loss"] < 3.0 and history[0]["test_accuracy"] > 0.3
     assert all(p.dtype == torch.float32 for p in model.parameters())  # weights stay fp32
+
+
+def test_output_layer_stays_float32_under_autocast():
+    torch.manual_seed(0)
+    model = MLP(num_layers=2, num_hiddens=32).eval()
+    X = torch.randn(8, 784)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        hidden = model.layers[:-1](X)
+        y_hat = model(X)
+    assert hidden.dtype == torch.bfloat16  # the hidden layers do run in bf16
+    assert y_hat.dtype == torch.float32
+    torch.testing.assert_close(y_hat, model.layers[-1](hidden.float()))
+    assert torch.equal(model(X), model.layers(X))  # without autocast: the plain float32 network

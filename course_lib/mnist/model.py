@@ -85,6 +85,8 @@ class MLP(nn.Module):
     ``[Linear, ReLU, Dropout] * num_layers + [Linear]`` (``Dropout`` is
     :class:`Dropout`, an ``nn.Dropout`` with cheaper masks on the CPU), so the
     :class:`~torch.nn.Linear` modules, in order, are the network's weights.
+    Under mixed precision (``train_mlp(mixed_precision=True)``) the output
+    layer still computes in float32.
 
     Book page: Chapter 1, "The model".
 
@@ -132,9 +134,14 @@ class MLP(nn.Module):
             X: (n, num_inputs) normalized pixels.
 
         Returns:
-            (n, num_outputs) logits (apply softmax for probabilities).
+            (n, num_outputs) float32 logits (apply softmax for probabilities).
         """
-        return self.layers(X)
+        hidden = self.layers[:-1](X)
+        # Under mixed precision (autocast) the hidden layers compute in bf16/fp16; the output
+        # layer stays in float32 (its product is 1% of the model's) so that the logits that feed
+        # the softmax and the loss are not rounded to 8 bits of mantissa.
+        with torch.autocast(hidden.device.type, enabled=False):
+            return self.layers[-1](hidden.float())
 
     def get_config(self) -> dict:
         """Return the constructor arguments (what a checkpoint needs to rebuild the model)."""
