@@ -246,3 +246,5 @@ def test_output_layer_stays_float32_under_autocast():
     assert y_hat.dtype == torch.float32
     torch.testing.assert_close(y_hat, model.layers[-1](hidden.float()))
     assert torch.equal(model(X), model.layers(X))  # without autocast: the plain float32 network
+    model.double()
+    assert model(X.double()).dtype == torch.float64  # a float64 model stays float64
