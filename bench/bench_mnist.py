@@ -206,6 +206,11 @@ def time_gemms_only(
     return best
 
 
+def sample_std(values: list[float]) -> float:
+    """Standard deviation over the seeds (ddof=1); 0 for a single seed."""
+    return float(np.std(values, ddof=1)) if len(values) > 1 else 0.0
+
+
 def cpu_model() -> str:
     """The CPU's model name from /proc/cpuinfo (Linux), else what ``platform`` knows."""
     try:
@@ -317,14 +322,14 @@ def main() -> None:
         summary[name] = {
             "median_samples_per_s": float(np.median(speeds)),
             "mean_accuracy_eval_mode": float(np.mean(accs)),
-            "std_accuracy_eval_mode": float(np.std(accs, ddof=1)) if len(accs) > 1 else 0.0,
+            "std_accuracy_eval_mode": sample_std(accs),
             "mean_accuracy_dropout_active": mean_active,
             "runs": runs[name],
         }
         if extra_test is not None:
             extra = [run["accuracy_extra_test"] for run in runs[name]]
             summary[name]["mean_accuracy_extra_test"] = float(np.mean(extra))
-            summary[name]["std_accuracy_extra_test"] = float(np.std(extra, ddof=1)) if len(extra) > 1 else 0.0
+            summary[name]["std_accuracy_extra_test"] = sample_std(extra)
     ref = summary["reference"]
     summary["speedup_bound_gemm_only"] = summary["gemm_only_samples_per_s"] / ref["median_samples_per_s"]
     if args.mixed_precision:

@@ -137,13 +137,15 @@ class MLP(nn.Module):
             (n, num_outputs) logits in the weights' dtype (float32 also under mixed
             precision; apply softmax for probabilities).
         """
-        hidden = self.layers[:-1](X)
         # Under mixed precision (autocast) the hidden layers compute in bf16/fp16; the output layer
         # stays in the weights' precision (its 1024 x 10 product is 0.2 % of the model's) so that the
-        # logits that feed the softmax and the loss are not rounded to 16-bit floats.
-        output = self.layers[-1]
-        with torch.autocast(hidden.device.type, enabled=False):
-            return output(hidden.to(output.weight.dtype))
+        # logits that feed the softmax and the loss are not rounded to 16-bit floats. (Unpacking
+        # rather than slicing self.layers: a slice builds a new Sequential on every call.)
+        *hidden_layers, output = self.layers
+        for layer in hidden_layers:
+            X = layer(X)
+        with torch.autocast(X.device.type, enabled=False):
+            return output(X.to(output.weight.dtype))
 
     def get_config(self) -> dict:
         """Return the constructor arguments (what a checkpoint needs to rebuild the model)."""
